@@ -1,0 +1,35 @@
+"""graphflow: a TensorFlow-1.x-style static dataflow graph engine with Numba kernels.
+
+`import graphflow as tf` runs TF1 graph-mode programs: the names below are those of
+`tensorflow.compat.v1`.
+"""
+
+__version__ = "0.1.0"
+
+from graphflow import errors
+from graphflow.dtypes import (
+    DType, as_dtype, float16, half, float32, float64, double, int8, int16, int32, int64, uint8,
+    uint16, uint32, uint64, bool, string, float32_ref, float64_ref, int32_ref, int64_ref)
+from graphflow.tensor_shape import Dimension, TensorShape, dimension_value
+from graphflow.graph import (
+    Graph, GraphKeys, Operation, Tensor, add_to_collection, add_to_collections,
+    control_dependencies, device, get_collection, get_collection_ref, get_default_graph,
+    is_tensor, name_scope, reset_default_graph)
+from graphflow.config import ConfigProto, GPUOptions, GraphOptions, RunMetadata, RunOptions
+from graphflow.session import InteractiveSession, Session, get_default_session
+from graphflow.ops.constant_op import constant, convert_to_tensor
+from graphflow.ops.math_ops import (
+    abs, accumulate_n, add, add_n, argmax, argmin, cast, ceil, clip_by_value, cos, cumsum, div,
+    divide, equal, exp, expm1, floor, floordiv, floormod, greater, greater_equal, less,
+    less_equal, log, log1p, logical_and, logical_not, logical_or, logical_xor, maximum, minimum,
+    mod, multiply, negative, not_equal, pow, range, realdiv, reciprocal, reduce_all, reduce_any,
+    reduce_max, reduce_mean, reduce_min, reduce_prod, reduce_sum, round, rsqrt, saturate_cast,
+    scalar_mul, sigmoid, sign, sin, sqrt, square, squared_difference, subtract, tan, tanh,
+    to_double, to_float, to_int32, to_int64, truediv, truncatediv, where, where_v2)
+from graphflow.ops.array_ops import (
+    group, identity, no_op, pack, placeholder, placeholder_with_default, rank, shape, size,
+    stack, stop_gradient, unpack, unstack)
+from graphflow.ops.array_ops import tuple_ as tuple  # noqa: A001 - TF's public name
+from graphflow.ops import overloads as _overloads  # noqa: F401 - installs Tensor operators
+
+newaxis = None

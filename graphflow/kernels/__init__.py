@@ -1,0 +1,1 @@
+"""Compute kernels per device. Kernels never import the graph or the session."""

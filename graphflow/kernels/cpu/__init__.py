@@ -1,0 +1,23 @@
+"""CPU kernels: numba where it beats numpy, numpy (the reference) where numba adds nothing.
+
+Importing this package registers every CPU kernel. `use_reference` declares, explicitly, the op
+types whose best CPU kernel is the numpy reference (views, BLAS, single-pass ufuncs), so a
+missing kernel is never mistaken for a chosen one.
+"""
+
+from graphflow.kernels import reference as _reference
+from graphflow.kernels import registry as _registry
+
+
+def use_reference(*op_types):
+    """Registers the numpy reference as the CPU kernel of `op_types`."""
+    for op_type in op_types:
+        if op_type not in _reference.REFERENCE:
+            raise KeyError(f"{op_type} has no reference kernel")
+        _registry.register(op_type, "CPU")(_reference.factory)
+
+
+from graphflow.kernels.cpu import elementwise  # noqa: E402,F401
+from graphflow.kernels.cpu import reduction  # noqa: E402,F401
+from graphflow.kernels.cpu import array  # noqa: E402,F401
+from graphflow.kernels.cpu import state  # noqa: E402,F401

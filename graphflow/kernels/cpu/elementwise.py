@@ -1,0 +1,98 @@
+"""CPU elementwise kernels.
+
+Numpy ufuncs are single-pass SIMD loops with broadcasting, so ops that map to one ufunc use
+them. Ops that numpy computes in several passes (sigmoid, rsqrt, squared difference) get a
+fused numba loop for the common same-shape case and fall back to the reference otherwise.
+"""
+
+import numba
+import numpy as np
+
+from graphflow.kernels import reference
+from graphflow.kernels import registry
+from graphflow.kernels.cpu import use_reference
+from graphflow.kernels.reference import math as ref_math
+
+PARALLEL_THRESHOLD = 1 << 16
+
+use_reference(*(t for t in ref_math.UNARY if t not in ("Sigmoid", "Rsqrt")))
+use_reference(*(t for t in ref_math.BINARY if t != "SquaredDifference"))
+use_reference("AddN", "Cast", "Select", "SelectV2", "Where", "Range", "ArgMax", "ArgMin",
+              "Cumsum", "Any", "All")
+
+
+@numba.njit(cache=True, fastmath=True, nogil=True)
+def _sigmoid_serial(x, out):
+    for i in range(x.size):
+        out[i] = 1 / (1 + np.exp(-x[i]))
+
+
+@numba.njit(cache=True, fastmath=True, nogil=True, parallel=True)
+def _sigmoid_parallel(x, out):
+    for i in numba.prange(x.size):
+        out[i] = 1 / (1 + np.exp(-x[i]))
+
+
+@numba.njit(cache=True, fastmath=True, nogil=True)
+def _rsqrt_serial(x, out):
+    for i in range(x.size):
+        out[i] = 1 / np.sqrt(x[i])
+
+
+@numba.njit(cache=True, fastmath=True, nogil=True, parallel=True)
+def _rsqrt_parallel(x, out):
+    for i in numba.prange(x.size):
+        out[i] = 1 / np.sqrt(x[i])
+
+
+@numba.njit(cache=True, fastmath=True, nogil=True)
+def _sqdiff_serial(x, y, out):
+    for i in range(x.size):
+        d = x[i] - y[i]
+        out[i] = d * d
+
+
+@numba.njit(cache=True, fastmath=True, nogil=True, parallel=True)
+def _sqdiff_parallel(x, y, out):
+    for i in numba.prange(x.size):
+        d = x[i] - y[i]
+        out[i] = d * d
+
+
+def _flat_unary(serial, parallel, op_type):
+    fallback = reference.REFERENCE[op_type]
+
+    def factory(node, state):
+        attrs = node._attrs
+        if node.inputs[0].dtype.base_dtype.as_numpy_dtype not in (np.float32, np.float64):
+            return lambda x: fallback(attrs, x)
+
+        def run(x):
+            flat = np.ascontiguousarray(x).reshape(-1)
+            out = np.empty_like(flat)
+            (parallel if flat.size >= PARALLEL_THRESHOLD else serial)(flat, out)
+            return (out.reshape(x.shape),)
+        return run
+    return factory
+
+
+registry.register("Sigmoid")(_flat_unary(_sigmoid_serial, _sigmoid_parallel, "Sigmoid"))
+registry.register("Rsqrt")(_flat_unary(_rsqrt_serial, _rsqrt_parallel, "Rsqrt"))
+
+
+@registry.register("SquaredDifference")
+def _squared_difference(node, state):
+    fallback = reference.REFERENCE["SquaredDifference"]
+    attrs = node._attrs
+    if node.inputs[0].dtype.base_dtype.as_numpy_dtype not in (np.float32, np.float64):
+        return lambda x, y: fallback(attrs, x, y)
+
+    def run(x, y):
+        if x.shape != y.shape:
+            return fallback(attrs, x, y)
+        xf = np.ascontiguousarray(x).reshape(-1)
+        yf = np.ascontiguousarray(y).reshape(-1)
+        out = np.empty_like(xf)
+        (_sqdiff_parallel if xf.size >= PARALLEL_THRESHOLD else _sqdiff_serial)(xf, yf, out)
+        return (out.reshape(x.shape),)
+    return run

@@ -1,0 +1,134 @@
+"""CPU reductions: numba sums (Sum, Mean) over any contiguous block of axes; numpy otherwise.
+
+The input is viewed as (outer, reduced, inner) without copying when the reduced axes are
+adjacent; other axis sets are transposed into that layout first. Floats accumulate in their
+own precision with vectorised partial sums (fastmath), as TF's Eigen reductions do; float16
+accumulates in float32.
+"""
+
+import numba
+import numpy as np
+
+from graphflow.kernels import checks
+from graphflow.kernels import reference
+from graphflow.kernels import registry
+from graphflow.kernels.cpu import use_reference
+
+PARALLEL_THRESHOLD = 1 << 17
+
+use_reference("Prod", "Max", "Min")
+
+
+@numba.njit(cache=True, fastmath=True, nogil=True)
+def _sum_rows(x, out):
+    for o in range(x.shape[0]):
+        acc = out[o]
+        for j in range(x.shape[1]):
+            acc += x[o, j]
+        out[o] = acc
+
+
+@numba.njit(cache=True, fastmath=True, nogil=True, parallel=True)
+def _sum_rows_parallel(x, out):
+    for o in numba.prange(x.shape[0]):
+        acc = out[o]
+        for j in range(x.shape[1]):
+            acc += x[o, j]
+        out[o] = acc
+
+
+@numba.njit(cache=True, fastmath=True, nogil=True)
+def _sum_middle(x, out):
+    for o in range(x.shape[0]):
+        for j in range(x.shape[1]):
+            for i in range(x.shape[2]):
+                out[o, i] += x[o, j, i]
+
+
+@numba.njit(cache=True, fastmath=True, nogil=True, parallel=True)
+def _sum_middle_parallel(x, out):
+    for o in numba.prange(x.shape[0]):
+        for j in range(x.shape[1]):
+            for i in range(x.shape[2]):
+                out[o, i] += x[o, j, i]
+
+
+@numba.njit(cache=True, fastmath=True, nogil=True, parallel=True)
+def _sum_chunks_parallel(x, partial):
+    n = x.shape[0]
+    chunks = partial.shape[0]
+    step = (n + chunks - 1) // chunks
+    for c in numba.prange(chunks):
+        acc = partial[c]
+        for j in range(c * step, min(n, (c + 1) * step)):
+            acc += x[j]
+        partial[c] = acc
+
+
+def _split(shape, axes):
+    """(outer, reduced, inner) sizes if `axes` are adjacent, else None."""
+    if not axes:
+        return None
+    if axes != tuple(range(axes[0], axes[-1] + 1)):
+        return None
+    outer = int(np.prod(shape[:axes[0]], dtype=np.int64))
+    red = int(np.prod(shape[axes[0]:axes[-1] + 1], dtype=np.int64))
+    inner = int(np.prod(shape[axes[-1] + 1:], dtype=np.int64))
+    return outer, red, inner
+
+
+def sum_over(x, axes, acc_dtype):
+    """Sum of x over normalised `axes`, as an (outer * inner)-shaped accumulator array."""
+    split = _split(x.shape, axes)
+    if split is None:
+        rest = [a for a in range(x.ndim) if a not in axes]
+        x = np.transpose(x, rest + list(axes))
+        split = _split(x.shape, tuple(range(len(rest), x.ndim)))
+    outer, red, inner = split
+    x3 = np.ascontiguousarray(x, dtype=acc_dtype).reshape(outer, red, inner)
+    big = x3.size >= PARALLEL_THRESHOLD
+    if inner == 1 and outer == 1 and big:
+        partial = np.zeros(numba.config.NUMBA_NUM_THREADS * 4, dtype=acc_dtype)
+        _sum_chunks_parallel(x3.reshape(-1), partial)
+        return np.array([partial.sum(dtype=acc_dtype)], dtype=acc_dtype)
+    if inner == 1:
+        out = np.zeros(outer, dtype=acc_dtype)
+        (_sum_rows_parallel if big and outer > 1 else _sum_rows)(x3.reshape(outer, red), out)
+        return out
+    out = np.zeros((outer, inner), dtype=acc_dtype)
+    (_sum_middle_parallel if big and outer > 1 else _sum_middle)(x3, out)
+    return out
+
+
+def _out_shape(shape, axes, keep):
+    if keep:
+        return tuple(1 if i in axes else d for i, d in enumerate(shape))
+    return tuple(d for i, d in enumerate(shape) if i not in axes)
+
+
+def _make_factory(op_type, is_mean):
+    fallback = reference.REFERENCE[op_type]
+
+    def factory(node, state):
+        attrs = node._attrs
+        dtype = np.dtype(node.inputs[0].dtype.base_dtype.as_numpy_dtype)
+        if dtype.kind != "f":
+            return lambda x, axes: fallback(attrs, x, axes)
+        acc = np.float32 if dtype == np.float16 else dtype
+        keep = attrs["keep_dims"]
+
+        def run(x, axes):
+            axes = checks.axes_in_range(axes, x.ndim)
+            if x.size == 0 or not axes:
+                return fallback(attrs, x, axes)
+            total = sum_over(x, axes, acc)
+            if is_mean:
+                count = x.size // max(total.size, 1)
+                total = total / np.dtype(acc).type(count)
+            return (total.astype(dtype, copy=False).reshape(_out_shape(x.shape, axes, keep)),)
+        return run
+    return factory
+
+
+registry.register("Sum")(_make_factory("Sum", False))
+registry.register("Mean")(_make_factory("Mean", True))

@@ -1,0 +1,169 @@
+"""Compiling a run: prune, order, resolve kernels, assign slots, compute last uses.
+
+Everything that depends only on (fetches, fed tensors, targets) is decided here once and cached
+by the Session, so `Session.run` does no graph walks or name lookups.
+"""
+
+from graphflow import errors
+from graphflow import registry
+from graphflow.kernels import registry as kernel_registry
+
+
+class Step:
+    """One node's execution: `outs = run(*[values[i] for i in ins])`, then free `frees`."""
+
+    __slots__ = ("op", "run", "ins", "outs", "frees")
+
+    def __init__(self, op, run, ins, outs):
+        self.op = op
+        self.run = run
+        self.ins = ins
+        self.outs = outs
+        self.frees = ()
+
+
+class Plan:
+    """The compiled form of one `Session.run` signature.
+
+    Attributes:
+        feed_slots: slot of each fed tensor, in `feeds` order.
+        fetch_slots: slot of each fetched tensor, in `fetches` order.
+        steps: the Steps in execution order.
+        num_slots: size of the value table.
+    """
+
+    def __init__(self, graph, fetches, targets, feeds, state):
+        self.graph = graph
+        fed = set(feeds)
+        ops = _needed_ops(fetches, targets, fed)
+        order = _toposort(ops)
+        slot_of = {}
+        for t in feeds:
+            slot_of[t] = len(slot_of)
+        self.feed_slots = [slot_of[t] for t in feeds]
+        steps = []
+        for op in order:
+            steps.append(_make_step(op, slot_of, state))
+        self.num_slots = len(slot_of)
+        self.fetch_slots = [slot_of[t] for t in fetches]
+        self.steps = steps
+        _assign_frees(steps, set(self.fetch_slots))
+        self.ops = order
+
+
+def _needed_ops(fetches, targets, fed):
+    """The ops to run: backwards from fetches and targets through data and control inputs,
+    stopping at fed tensors. Unfed placeholders raise InvalidArgumentError."""
+    needed = set()
+    stack = [t.op for t in fetches if t not in fed] + list(targets)
+    while stack:
+        op = stack.pop()
+        if op in needed:
+            continue
+        if op.type == "Placeholder":
+            raise _unfed_placeholder(op)
+        needed.add(op)
+        for t in op._inputs:
+            if t not in fed and t.op not in needed:
+                stack.append(t.op)
+        stack.extend(c for c in op._control_inputs if c not in needed)
+    return needed
+
+
+def _unfed_placeholder(op):
+    dtype = op.get_attr("dtype").tf_name
+    shape = op.get_attr("shape")
+    text = f"You must feed a value for placeholder tensor '{op.name}' with dtype {dtype}"
+    if shape.rank is not None:
+        dims = ",".join("?" if d is None else str(d) for d in shape._values)
+        text += f" and shape [{dims}]"
+    return errors.InvalidArgumentError(None, op, text)
+
+
+def _toposort(ops):
+    """Kahn's algorithm, ties broken by creation order: deterministic, no recursion."""
+    import heapq
+    pending = {}
+    consumers = {}
+    for op in ops:
+        deps = {t.op for t in op._inputs if t.op in ops}
+        deps.update(c for c in op._control_inputs if c in ops)
+        pending[op] = len(deps)
+        for d in deps:
+            consumers.setdefault(d, []).append(op)
+    ready = [(op._id, op) for op, n in pending.items() if n == 0]
+    heapq.heapify(ready)
+    order = []
+    while ready:
+        _, op = heapq.heappop(ready)
+        order.append(op)
+        for c in consumers.get(op, ()):
+            pending[c] -= 1
+            if pending[c] == 0:
+                heapq.heappush(ready, (c._id, c))
+    if len(order) != len(ops):
+        cyclic = sorted((op for op, n in pending.items() if n > 0), key=lambda o: o._id)
+        names = ", ".join(op.name for op in cyclic[:5])
+        raise errors.InvalidArgumentError(None, cyclic[0], f"Graph has a cycle through: {names}")
+    return order
+
+
+def _make_step(op, slot_of, state):
+    try:
+        factory = kernel_registry.lookup(op.type, "CPU")
+    except KeyError:
+        raise errors.NotFoundError(
+            None, op, f"No registered kernel for op '{op.type}' (node '{op.name}') on "
+            "device CPU") from None
+    run = factory(op, state)
+    ins = []
+    deref = []
+    for i, (t, arg_is_ref) in enumerate(zip(op._inputs, _ref_args(op))):
+        ins.append(slot_of[t])
+        if t.dtype.is_ref_dtype and not arg_is_ref:
+            deref.append(i)
+    if deref:
+        run = _with_deref(run, tuple(deref))
+    outs = []
+    for t in op._outputs:
+        slot_of[t] = len(slot_of)
+        outs.append(slot_of[t])
+    return Step(op, run, tuple(ins), tuple(outs))
+
+
+def _ref_args(op):
+    flags = []
+    for arg in op._op_def.inputs:
+        count = 1 if arg.number_attr is None else op._attrs[arg.number_attr]
+        flags.extend([arg.is_ref] * count)
+    return flags
+
+
+def _with_deref(run, positions):
+    """Reading a variable's value through a ref edge: the slot becomes its (checked) array."""
+    def deref_run(*args):
+        args = list(args)
+        for i in positions:
+            args[i] = args[i].deref()
+        return run(*args)
+    return deref_run
+
+
+def _assign_frees(steps, keep):
+    last_use = {}
+    for i, step in enumerate(steps):
+        for s in step.ins:
+            last_use[s] = i
+        for s in step.outs:
+            last_use.setdefault(s, i)
+    frees = {}
+    for s, i in last_use.items():
+        if s not in keep:
+            frees.setdefault(i, []).append(s)
+    for i, slots in frees.items():
+        steps[i].frees = tuple(slots)
+
+
+def check_differentiable(op_type):
+    """True if `op_type` has a gradient or is declared not differentiable."""
+    return registry.get_op_def(op_type).grad is not None

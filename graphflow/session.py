@@ -1,0 +1,363 @@
+"""Session: compiles and caches a Plan per run signature and executes it.
+
+`run(fetches, feed_dict)` flattens any nesting of lists, tuples, dicts and namedtuples of
+Tensors, Operations, Variables and names, validates feeds against the fed tensors' dtypes and
+shapes, looks up (or builds) the Plan and rebuilds the fetch structure from the results.
+"""
+
+import collections
+import threading
+
+import numpy as np
+
+from graphflow import dtypes
+from graphflow import errors
+from graphflow import graph as graph_lib
+from graphflow import plan as plan_lib
+from graphflow import executor
+from graphflow import runtime_state
+from graphflow.config import ConfigProto
+
+
+class _DefaultSessionStack(threading.local):
+    def __init__(self):
+        super().__init__()
+        self.stack = []
+
+
+_default_sessions = _DefaultSessionStack()
+
+
+def get_default_session():
+    """The innermost session made default by `as_default()`/`with`, or None."""
+    return _default_sessions.stack[-1] if _default_sessions.stack else None
+
+
+class _SessionDefault:
+    def __init__(self, session):
+        self._session = session
+
+    def __enter__(self):
+        _default_sessions.stack.append(self._session)
+        self._graph_ctx = self._session.graph.as_default()
+        self._graph_ctx.__enter__()
+        return self._session
+
+    def __exit__(self, *exc):
+        self._graph_ctx.__exit__(*exc)
+        if self._session in _default_sessions.stack:
+            _default_sessions.stack.remove(self._session)
+
+
+class BaseSession:
+    """Runs graph computations; owns variable values and compiled plans."""
+
+    def __init__(self, target="", graph=None, config=None):
+        if graph is None:
+            graph = graph_lib.get_default_graph()
+        if not isinstance(graph, graph_lib.Graph):
+            raise TypeError(f"graph must be a tf.Graph, but got {type(graph).__name__}")
+        self._graph = graph
+        self._target = target
+        self._config = config or ConfigProto()
+        self._closed = False
+        self._state = runtime_state.SessionState()
+        self._plans = {}
+        self._default_ctx = None
+        _apply_thread_config(self._config)
+
+    @property
+    def graph(self):
+        return self._graph
+
+    @property
+    def graph_def(self):
+        return self._graph.as_graph_def()
+
+    @property
+    def sess_str(self):
+        return self._target
+
+    def list_devices(self):
+        from graphflow import devices
+        return devices.list_devices()
+
+    def as_default(self):
+        """A context manager making this the default session (and its graph the default)."""
+        return _SessionDefault(self)
+
+    def __enter__(self):
+        self._default_ctx = self.as_default()
+        return self._default_ctx.__enter__()
+
+    def __exit__(self, exc_type, exc, tb):
+        ctx, self._default_ctx = self._default_ctx, None
+        if ctx is not None:
+            ctx.__exit__(exc_type, exc, tb)
+        self.close()
+
+    def close(self):
+        """Frees the session's resources; later runs raise RuntimeError."""
+        self._closed = True
+        self._plans.clear()
+        self._state.clear()
+
+    def __del__(self):
+        try:
+            self._closed = True
+        except Exception:  # noqa: BLE001 - interpreter shutdown
+            pass
+
+    # ----------------------------------------------------------------- run
+    def run(self, fetches, feed_dict=None, options=None, run_metadata=None):
+        """Runs the graph to compute `fetches`, feeding `feed_dict`.
+
+        Args:
+            fetches: a Tensor, Operation, Variable or name, or any nesting of lists, tuples,
+                dicts and namedtuples of them.
+            feed_dict: maps Tensors (or tensor names) to values; any tensor can be fed.
+            options, run_metadata: accepted for TF compatibility (tracing when supported).
+
+        Returns:
+            Values with the structure of `fetches`: numpy arrays (numpy scalars for rank 0,
+            bytes for string scalars), None for Operations.
+
+        Raises:
+            RuntimeError: the session is closed.
+            TypeError/ValueError: bad fetch or feed (dtype, shape).
+            InvalidArgumentError: an unfed placeholder or bad runtime value.
+            FailedPreconditionError: an uninitialized variable.
+        """
+        mapper = _FetchMapper(self._graph, fetches)
+        feed_tensors, feed_values = self._process_feeds(feed_dict)
+        results = self._run_flat(mapper.tensors, mapper.targets, feed_tensors, feed_values)
+        return mapper.build(results)
+
+    def _run_flat(self, fetch_tensors, targets, feed_tensors, feed_values):
+        if self._closed:
+            raise RuntimeError("Attempted to use a closed Session.")
+        key = (tuple(fetch_tensors), tuple(targets), tuple(feed_tensors))
+        plan = self._plans.get(key)
+        if plan is None:
+            plan = plan_lib.Plan(self._graph, fetch_tensors, targets, feed_tensors, self._state)
+            self._plans[key] = plan
+        values = executor.execute(plan, feed_values)
+        return [self._to_user(v) for v in values]
+
+    def _to_user(self, value):
+        """Fetched values never alias session state or constants: copy those."""
+        if isinstance(value, runtime_state.VariableSlot):
+            value = value.deref().copy()
+        elif isinstance(value, np.ndarray):
+            if not value.flags.writeable or value.base is not None or \
+                    self._state.is_variable_buffer(value):
+                value = value.copy()
+        if isinstance(value, np.ndarray) and value.ndim == 0:
+            return value[()]
+        return value
+
+    def _process_feeds(self, feed_dict):
+        if not feed_dict:
+            return [], []
+        items = []
+        for key, value in feed_dict.items():
+            tensor = _feed_tensor(self._graph, key)
+            items.append((tensor, convert_feed(tensor, value)))
+        items.sort(key=lambda kv: (kv[0].op._id, kv[0].value_index))
+        return [k for k, _ in items], [v for _, v in items]
+
+    def make_callable(self, fetches, feed_list=None, accept_options=False):
+        """A function `f(*feed_values)` that runs `fetches` with `feed_list` fed, with the plan
+        resolved once."""
+        mapper = _FetchMapper(self._graph, fetches)
+        feed_tensors = [_feed_tensor(self._graph, f) for f in (feed_list or [])]
+        order = sorted(range(len(feed_tensors)),
+                       key=lambda i: (feed_tensors[i].op._id, feed_tensors[i].value_index))
+        sorted_tensors = [feed_tensors[i] for i in order]
+
+        def call(*feed_values, **kwargs):
+            if len(feed_values) != len(feed_tensors):
+                raise TypeError(f"Expected {len(feed_tensors)} feed values, got "
+                                f"{len(feed_values)}")
+            converted = [convert_feed(feed_tensors[i], feed_values[i]) for i in order]
+            results = self._run_flat(mapper.tensors, mapper.targets, sorted_tensors, converted)
+            return mapper.build(results)
+        return call
+
+    def partial_run_setup(self, *args, **kwargs):
+        raise NotImplementedError("partial_run is not supported by graphflow")
+
+
+class Session(BaseSession):
+    """`tf.Session(target='', graph=None, config=None)`: use as a context manager or close()."""
+
+
+class InteractiveSession(BaseSession):
+    """A Session that makes itself the default on creation, for shells and notebooks."""
+
+    def __init__(self, target="", graph=None, config=None):
+        super().__init__(target, graph, config)
+        self._interactive_ctx = self.as_default()
+        self._interactive_ctx.__enter__()
+
+    def close(self):
+        ctx, self._interactive_ctx = getattr(self, "_interactive_ctx", None), None
+        if ctx is not None:
+            ctx.__exit__(None, None, None)
+        super().close()
+
+
+def _apply_thread_config(config):
+    n = config.intra_op_parallelism_threads
+    if n and n > 0:
+        import numba
+        numba.set_num_threads(min(n, numba.config.NUMBA_NUM_THREADS))
+
+
+def _feed_tensor(graph, key):
+    from graphflow import variables
+    if isinstance(key, variables.Variable):
+        return key.value()
+    if isinstance(key, graph_lib.Tensor):
+        if key.graph is not graph:
+            raise ValueError(f"Cannot feed {key.name}: it is not an element of this graph.")
+        return key
+    if isinstance(key, str):
+        try:
+            return graph.as_graph_element(key, allow_tensor=True, allow_operation=False)
+        except (KeyError, ValueError) as err:
+            raise TypeError(f"Cannot interpret feed_dict key as Tensor: {err}") from None
+    raise TypeError(f"Cannot interpret feed_dict key as Tensor: {key!r} of type "
+                    f"{type(key).__name__}")
+
+
+def convert_feed(tensor, value):
+    """A fed value as an ndarray of the tensor's dtype, checked against its static shape.
+
+    Casting is done only where it keeps the kind of value (int -> float, float64 -> float32);
+    anything else (float -> int, string -> number) is a TypeError naming the tensor.
+    """
+    from graphflow.ops import constant_op
+    dtype = tensor.dtype.base_dtype
+    if isinstance(value, graph_lib.Tensor) or hasattr(value, "_as_tensor"):
+        raise TypeError(f"The value of a feed cannot be a tf.Tensor object. Acceptable feed "
+                        f"values include Python scalars, strings, lists, numpy ndarrays. "
+                        f"(feeding {tensor.name})")
+    try:
+        if dtype == dtypes.string:
+            arr = constant_op.to_numpy(value, dtypes.string)
+        else:
+            arr = _cast_feed(np.asarray(value), dtype)
+    except (TypeError, ValueError) as err:
+        raise TypeError(f"Cannot feed value {_short(value)} to Tensor '{tensor.name}' of dtype "
+                        f"{dtype.name}: {err}") from None
+    shape = tensor.shape
+    if not shape.is_compatible_with(arr.shape):
+        raise ValueError(f"Cannot feed value of shape {arr.shape} for Tensor '{tensor.name}', "
+                         f"which has shape '{shape}'")
+    return arr
+
+
+def _cast_feed(arr, dtype):
+    target = np.dtype(dtype.as_numpy_dtype)
+    if arr.dtype == target:
+        return arr
+    kind = arr.dtype.kind
+    if kind in "OSU" or (kind == "f" and target.kind in "iub") or \
+            (kind in "iu" and target.kind == "b"):
+        raise TypeError(f"a value of dtype {arr.dtype.name} cannot be cast safely to "
+                        f"{dtype.name}")
+    if target.kind in "iu" and kind in "iu" and arr.size:
+        info = np.iinfo(target)
+        if arr.min() < info.min or arr.max() > info.max:
+            raise TypeError(f"values out of range for {dtype.name}")
+    return arr.astype(target)
+
+
+def _short(value):
+    text = repr(value)
+    return text if len(text) < 60 else text[:57] + "..."
+
+
+class _FetchMapper:
+    """Flattens a fetch structure to unique tensors/targets and rebuilds it from results."""
+
+    def __init__(self, graph, fetches):
+        self._graph = graph
+        self.tensors = []
+        self.targets = []
+        self._index = {}
+        self._structure = self._flatten(fetches)
+
+    def _flatten(self, fetch):
+        if fetch is None:
+            raise TypeError(f"Fetch argument None has invalid type {type(None)}")
+        if isinstance(fetch, (list, tuple)) and not _is_namedtuple(fetch):
+            return (type(fetch), [self._flatten(f) for f in fetch])
+        if _is_namedtuple(fetch):
+            return ("namedtuple", type(fetch), [self._flatten(f) for f in fetch])
+        if isinstance(fetch, collections.abc.Mapping):
+            return ("dict", type(fetch), [(k, self._flatten(v)) for k, v in fetch.items()])
+        return ("leaf", self._leaf(fetch))
+
+    def _leaf(self, fetch):
+        element = _as_fetch_element(self._graph, fetch)
+        if isinstance(element, graph_lib.Operation):
+            if element not in self.targets:
+                self.targets.append(element)
+            return None
+        if element not in self._index:
+            self._index[element] = len(self.tensors)
+            self.tensors.append(element)
+        return self._index[element]
+
+    def build(self, results):
+        return self._build(self._structure, results)
+
+    def _build(self, node, results):
+        kind = node[0]
+        if kind == "leaf":
+            return None if node[1] is None else results[node[1]]
+        if kind == "namedtuple":
+            return node[1](*[self._build(n, results) for n in node[2]])
+        if kind == "dict":
+            items = [(k, self._build(v, results)) for k, v in node[2]]
+            try:
+                return node[1](items)
+            except TypeError:
+                return dict(items)
+        values = [self._build(n, results) for n in node[1]]
+        return values if node[0] is list else node[0](values)
+
+
+def _is_namedtuple(value):
+    return isinstance(value, tuple) and hasattr(value, "_fields")
+
+
+def _as_fetch_element(graph, fetch):
+    if hasattr(fetch, "_as_graph_element"):
+        fetch = fetch._as_graph_element()
+    try:
+        return graph.as_graph_element(fetch, allow_tensor=True, allow_operation=True)
+    except TypeError as err:
+        raise TypeError(f"Fetch argument {fetch!r} has invalid type {type(fetch)}, must be a "
+                        f"string or Tensor. ({err})") from None
+    except ValueError as err:
+        raise ValueError(f"Fetch argument {fetch!r} cannot be interpreted as a Tensor. "
+                         f"({err})") from None
+    except KeyError as err:
+        raise ValueError(f"Fetch argument {fetch!r} cannot be interpreted as a Tensor. "
+                         f"({err.args[0]})") from None
+
+
+def run_in_default_session(fetch, feed_dict, session):
+    """Implements Tensor.eval() / Operation.run()."""
+    session = session or get_default_session()
+    if session is None:
+        raise ValueError("Cannot evaluate tensor using `eval()`: No default session is "
+                         "registered. Use `with sess.as_default()` or pass an explicit session "
+                         "to `eval(session=sess)`")
+    if session.graph is not fetch.graph:
+        raise ValueError("Cannot use the given session to evaluate tensor: the tensor's graph "
+                         "is different from the session's graph.")
+    return session.run(fetch, feed_dict)
