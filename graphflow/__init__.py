@@ -33,3 +33,16 @@ from graphflow.ops.array_ops import tuple_ as tuple  # noqa: A001 - TF's public 
 from graphflow.ops import overloads as _overloads  # noqa: F401 - installs Tensor operators
 
 newaxis = None
+from graphflow.variables import (
+    Variable, VariableV1, all_variables, global_variables, global_variables_initializer,
+    initialize_all_variables, initialize_variables, is_variable_initialized,
+    local_variables, local_variables_initializer, model_variables, moving_average_variables,
+    report_uninitialized_variables, trainable_variables, variables_initializer)
+from graphflow.ops.state_ops import assign, assign_add, assign_sub
+
+# --- manip ops (shape manipulation, slicing): exports go below this line
+# --- end manip ops
+# --- linalg ops: exports go below this line
+# --- end linalg ops
+# --- random ops, initializers, variable scopes: exports go below this line
+# --- end random ops

@@ -21,3 +21,6 @@ from graphflow.kernels.cpu import elementwise  # noqa: E402,F401
 from graphflow.kernels.cpu import reduction  # noqa: E402,F401
 from graphflow.kernels.cpu import array  # noqa: E402,F401
 from graphflow.kernels.cpu import state  # noqa: E402,F401
+from graphflow.kernels.cpu import manip  # noqa: E402,F401
+from graphflow.kernels.cpu import linalg  # noqa: E402,F401
+from graphflow.kernels.cpu import random  # noqa: E402,F401

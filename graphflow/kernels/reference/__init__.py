@@ -37,3 +37,5 @@ def evaluate(op_type, attrs, *arrays):
 
 from graphflow.kernels.reference import math as _math  # noqa: E402,F401
 from graphflow.kernels.reference import array as _array  # noqa: E402,F401
+from graphflow.kernels.reference import manip as _manip  # noqa: E402,F401
+from graphflow.kernels.reference import linalg as _linalg  # noqa: E402,F401

@@ -1,0 +1,25 @@
+"""Shared fixtures: a fresh default graph per test, and real TensorFlow as an optional oracle."""
+
+import os
+
+import pytest
+
+import graphflow as gf
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_default_graph():
+    gf.reset_default_graph()
+    yield
+    gf.reset_default_graph()
+
+
+@pytest.fixture(scope="session")
+def tf1():
+    """`tensorflow.compat.v1` with v2 behaviour disabled, or skip when TF is not installed."""
+    tf = pytest.importorskip("tensorflow")
+    v1 = tf.compat.v1
+    v1.disable_v2_behavior()
+    return v1
