@@ -6,7 +6,8 @@ import sys
 import time
 
 HERE = pathlib.Path(__file__).resolve().parent
-ORDER = ["hw2_graph"]
+ORDER = ["hw2_graph", "blood_fat_regression", "logistic_regression", "xor_mlp",
+         "manual_gradient_descent"]
 
 
 def main():

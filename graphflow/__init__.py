@@ -41,8 +41,28 @@ from graphflow.variables import (
 from graphflow.ops.state_ops import assign, assign_add, assign_sub
 
 # --- manip ops (shape manipulation, slicing): exports go below this line
+from graphflow.ops.manip_ops import (
+    boolean_mask, broadcast_to, concat, expand_dims, fill, ones, ones_like, pad, reshape, reverse,
+    reverse_v2, shape_n, split, squeeze, tile, transpose, zeros, zeros_like)
+from graphflow.ops.slicing import gather, one_hot, slice, strided_slice  # noqa: A004
 # --- end manip ops
 # --- linalg ops: exports go below this line
+from graphflow.ops.linalg_ops import matmul, sparse_matmul, tensordot
 # --- end linalg ops
 # --- random ops, initializers, variable scopes: exports go below this line
+from graphflow.ops.random_ops import (
+    get_seed, multinomial, random, random_normal, random_shuffle, random_uniform,
+    set_random_seed, truncated_normal)
+from graphflow.ops.init_ops import (
+    constant_initializer, glorot_normal_initializer, glorot_uniform_initializer, initializers,
+    ones_initializer, random_normal_initializer, random_uniform_initializer,
+    truncated_normal_initializer, uniform_unit_scaling_initializer,
+    variance_scaling_initializer, zeros_initializer)
+from graphflow.variable_scope import (
+    AUTO_REUSE, VariableScope, get_local_variable, get_variable, get_variable_scope,
+    no_regularizer, variable_op_scope, variable_scope)
 # --- end random ops
+
+from graphflow.gradients_impl import gradients, hessians
+from graphflow import train
+from graphflow import test

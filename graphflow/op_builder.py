@@ -80,7 +80,7 @@ def _infer_type_attrs(op_def, keywords, attrs):
         for v in value if arg.number_attr and isinstance(value, (list, tuple)) else (value,):
             dtype = _tensor_dtype(v)
             if dtype is not None:
-                attrs[key] = dtype
+                attrs[key] = _check_attr(op_def, op_def.attrs[key], dtype, arg.name)
                 break
 
 

@@ -1,4 +1,7 @@
-"""Helpers for op tests: run a graph-building function in graphflow, compare with numpy."""
+"""Helpers for tests: evaluate graphs, compare with numpy, load the example programs."""
+
+import importlib.util
+import pathlib
 
 import numpy as np
 
@@ -44,3 +47,14 @@ def assert_close(actual, expected, dtype=None, rtol=None, atol=None):
         return
     tol = {2: 1e-3, 4: 1e-5, 8: 1e-12}[np.dtype(dtype or actual.dtype).itemsize]
     np.testing.assert_allclose(actual, expected, rtol=rtol or tol, atol=atol or tol)
+
+
+EXAMPLES = pathlib.Path(__file__).resolve().parent.parent / "examples"
+
+
+def load_example(name):
+    """Imports examples/<name>.py as a module (the examples are scripts, not a package)."""
+    spec = importlib.util.spec_from_file_location(name, EXAMPLES / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

@@ -1,25 +1,14 @@
 """The issue-2 course programs (seeds 000 and 002) with their expected values."""
 
-import importlib.util
-import pathlib
-
 import numpy as np
 import pytest
+from helpers import load_example
 
 import graphflow as tf
 
-EXAMPLES = pathlib.Path(__file__).resolve().parent.parent / "examples"
-
-
-def _load_example(name):
-    spec = importlib.util.spec_from_file_location(name, EXAMPLES / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
 
 def test_hw2_value_and_node_names():
-    hw2 = _load_example("hw2_graph")
+    hw2 = load_example("hw2_graph")
     result = hw2.main(seed=3)
     rng = np.random.RandomState(3)
     xs = rng.normal(1, 2, 100)

@@ -50,7 +50,10 @@ def to_numpy(value, dtype=None):
     if dtype is None:
         dtypes.as_dtype(arr.dtype)  # raises TypeError for unsupported kinds
         return arr
-    return _cast_checked(arr, dtypes.as_dtype(dtype).base_dtype, value)
+    dtype = dtypes.as_dtype(dtype).base_dtype
+    if arr.size == 0 and not isinstance(value, np.ndarray):
+        return arr.astype(dtype.as_numpy_dtype)  # an empty Python list has no element kind
+    return _cast_checked(arr, dtype, value)
 
 
 def _is_text(value):

@@ -19,6 +19,7 @@ _FLOAT = "{half, float, double}"
 _SIGNED = "{half, float, double, int8, int16, int32, int64}"
 _NUMBER = "{numbertype}"
 _NUMBER_BOOL = "{numeric_and_bool}"
+_POW = "{half, float, double, int8, int16, int32, int64}"
 
 # type -> (public name, allowed dtypes, one-line math)
 UNARY_OPS = {
@@ -52,10 +53,11 @@ BINARY_OPS = {
     "FloorDiv": ("floordiv", _NUMBER, "z = floor(x / y)"),
     "FloorMod": ("floormod", _NUMBER, "z = x - floor(x / y) * y (sign of y, as Python's %)"),
     "TruncateDiv": ("truncatediv", _NUMBER, "z = x / y rounded toward zero"),
-    "Pow": ("pow", _NUMBER, "z = x ** y (no negative integer exponents of integers)"),
+    "Pow": ("pow", _POW, "z = x ** y (no negative integer exponents of integers)"),
     "Maximum": ("maximum", _NUMBER, "z = max(x, y)"),
     "Minimum": ("minimum", _NUMBER, "z = min(x, y)"),
-    "SquaredDifference": ("squared_difference", _NUMBER, "z = (x - y)^2"),
+    "SquaredDifference": ("squared_difference", "{half, float, double, int32, int64}",
+                          "z = (x - y)^2"),
 }
 
 COMPARISON_OPS = {
@@ -131,22 +133,54 @@ registry.register_op(
     doc="Cast: y = x converted to DstT (floats to ints truncate toward zero; to bool is x != 0).")
 
 
+def _clip_shape(op):
+    t, lo, hi = (x.shape for x in op.inputs)
+    for bound in (lo, hi):
+        if bound.rank not in (None, 0) and not bound.is_compatible_with(t):
+            raise ValueError(f"Shapes must be equal rank, but are {bound.rank} and {t.rank} "
+                             f"for '{op.name}' (op: 'ClipByValue') with input shapes: {t}, "
+                             f"{lo}, {hi}.")
+    return [t]
+
+
+registry.register_op(
+    "ClipByValue", inputs=["t: T", "clip_value_min: T", "clip_value_max: T"],
+    outputs=["output: T"], attrs=[f"T: {_NUMBER}"], shape_fn=_clip_shape,
+    doc="ClipByValue: output = min(max(t, clip_value_min), clip_value_max); the bounds are "
+        "scalars or have t's shape. Used by saturate_cast.")
+
+
+def _merge_shapes(a, b, op):
+    """The merge of two shapes that must be equal; ValueError worded as TF's."""
+    if a.rank is not None and b.rank is not None:
+        if a.rank != b.rank:
+            raise ValueError(f"Shapes must be equal rank, but are {a.rank} and {b.rank} for "
+                             f"'{op.name}' (op: '{op.type}')")
+        for i, (da, db) in enumerate(zip(a._values, b._values)):
+            if da is not None and db is not None and da != db:
+                raise ValueError(f"Dimension {i} in both shapes must be equal, but are {da} and "
+                                 f"{db}. Shapes are {a.as_list()} and {b.as_list()}. for "
+                                 f"'{op.name}' (op: '{op.type}')")
+    return a.merge_with(b)
+
+
 def _select_shape(op):
-    cond, x, y = (t.shape for t in op.inputs)
-    shape = x.merge_with(y) if x.is_compatible_with(y) else None
-    if shape is None:
-        raise ValueError(f"Shapes {x} and {y} must be equal for '{op.name}' (op: 'Select')")
-    if cond.rank is not None and shape.rank is not None and cond.rank not in (1, shape.rank):
-        raise ValueError(f"Shapes must be equal rank or condition a vector, but are {cond} and "
-                         f"{shape} for '{op.name}' (op: 'Select')")
-    return [shape]
+    """t and e must agree; condition is a scalar, has their shape, or is a vector over dim 0."""
+    cond, t, e = (x.shape for x in op.inputs)
+    data = _merge_shapes(t, e, op)
+    if cond.rank is None or data.rank is None or cond.rank == 0:
+        return [data]
+    if cond.rank != 1 or data.rank == 0:
+        return [_merge_shapes(data, cond, op)]
+    _merge_shapes(cond, tensor_shape.TensorShape([data._values[0]]), op)
+    return [data]
 
 
 registry.register_op(
     "Select", inputs=["condition: bool", "t: T", "e: T"], outputs=["output: T"],
     attrs=["T: type"], shape_fn=_select_shape,
-    doc="Select: output = t where condition else e; condition has t's shape or is a vector "
-        "over t's first dimension.")
+    doc="Select: output = t where condition else e; condition has t's shape, is a vector "
+        "over t's first dimension, or is a scalar choosing all of t or all of e.")
 
 registry.register_op(
     "SelectV2", inputs=["condition: bool", "t: T", "e: T"], outputs=["output: T"],
@@ -160,7 +194,7 @@ def _where_shape(op):
 
 
 registry.register_op(
-    "Where", inputs=["input: T"], outputs=["index: int64"], attrs=["T: type = bool"],
+    "Where", inputs=["input: T"], outputs=["index: int64"], attrs=[f"T: {_NUMBER_BOOL} = bool"],
     shape_fn=_where_shape, grad=registry.NOT_DIFFERENTIABLE,
     doc="Where: the coordinates of true (non-zero) elements, shape [num_true, rank], int64.")
 
@@ -171,13 +205,20 @@ def _range_shape(op):
         return [tensor_shape.TensorShape([None])]
     if delta == 0:
         raise ValueError(f"Requires delta != 0 for '{op.name}' (op: 'Range')")
+    if delta > 0 and start > limit:
+        raise ValueError(f"Requires start <= limit when delta > 0: {start}/{limit} for "
+                         f"'{op.name}' (op: 'Range')")
+    if delta < 0 and start < limit:
+        raise ValueError(f"Requires start >= limit when delta < 0: {start}/{limit} for "
+                         f"'{op.name}' (op: 'Range')")
     n = max(0, int(np.ceil((limit - start) / delta)))
     return [tensor_shape.TensorShape([n])]
 
 
 registry.register_op(
     "Range", inputs=["start: Tidx", "limit: Tidx", "delta: Tidx"], outputs=["output: Tidx"],
-    attrs=["Tidx: {half, float, double, int8, int16, int32, int64} = int32"],
+    attrs=["Tidx: {half, float, double, int8, int16, int32, int64, uint16, uint32, uint64} "
+           "= int32"],
     shape_fn=_range_shape, grad=registry.NOT_DIFFERENTIABLE,
     doc="Range: [start, start + delta, ...) up to but excluding limit.")
 
@@ -198,8 +239,8 @@ def _arg_shape(op):
 for _type in ("ArgMax", "ArgMin"):
     registry.register_op(
         _type, inputs=["input: T", "dimension: Tidx"], outputs=["output: output_type"],
-        attrs=[f"T: {_NUMBER_BOOL}", "Tidx: {int32, int64} = int32",
-               "output_type: {int32, int64} = int64"],
+        attrs=[f"T: {_NUMBER_BOOL}", "Tidx: {int16, int32, int64} = int32",
+               "output_type: {int16, int32, int64, uint16} = int64"],
         shape_fn=_arg_shape, grad=registry.NOT_DIFFERENTIABLE,
         doc=f"{_type}: index of the {'largest' if _type == 'ArgMax' else 'smallest'} value "
             "along `dimension` (first one on ties).")
@@ -256,13 +297,10 @@ sigmoid = _unary("Sigmoid", "sigmoid", "y = 1 / (1 + e^-x)")
 reciprocal = _unary("Reciprocal", "reciprocal", "y = 1 / x")
 floor = _unary("Floor", "floor", "y = floor(x)")
 ceil = _unary("Ceil", "ceil", "y = ceil(x)")
-round = _unary("Round", "round", "y = round half to even(x)")  # noqa: A001
 
-add = _binary("AddV2", "add", "z = x + y")
 subtract = _binary("Sub", "subtract", "z = x - y")
 multiply = _binary("Mul", "multiply", "z = x * y")
 realdiv = _binary("RealDiv", "realdiv", "z = x / y")
-floordiv = _binary("FloorDiv", "floordiv", "z = floor(x / y)")
 floormod = _binary("FloorMod", "floormod", "z = x mod y (sign of y)")
 mod = floormod
 truncatediv = _binary("TruncateDiv", "truncatediv", "z = trunc(x / y)")
@@ -289,9 +327,18 @@ def not_equal(x, y, name=None):
 
 
 def logical_xor(x, y, name="LogicalXor"):
-    """x XOR y, built as (x OR y) AND NOT (x AND y), as TF does."""
-    with graph_lib.name_scope(name, "LogicalXor", [x, y]) as scope:
-        return logical_and(logical_or(x, y), logical_not(logical_and(x, y)), name=scope)
+    """x XOR y, built as TF does: LogicalAnd(LogicalOr(x, y), LogicalNot(LogicalAnd(x, y))).
+
+    Args:
+        x: bool Tensor.
+        y: bool Tensor broadcastable with x.
+        name: name of the final LogicalAnd node (the helper nodes get default names).
+
+    Returns:
+        A bool Tensor.
+    """
+    return apply_op("LogicalAnd", x=logical_or(x, y), y=logical_not(logical_and(x, y)),
+                    name=name)
 
 
 def pow(x, y, name=None):  # noqa: A001 - TF's public name
@@ -299,17 +346,65 @@ def pow(x, y, name=None):  # noqa: A001 - TF's public name
     return apply_op("Pow", x=x, y=y, name=name)
 
 
+def add(x, y, name=None):
+    """z = x + y elementwise with broadcasting (op `AddV2`, default name "Add" as in TF).
+
+    Args:
+        x: numeric Tensor or value.
+        y: Tensor of x's dtype, or a value converted to it.
+        name: optional node name.
+
+    Returns:
+        A Tensor of x's dtype.
+
+    Raises:
+        TypeError: x and y have different dtypes.
+    """
+    with graph_lib.name_scope(name, "Add", [x]) as scope:
+        x = constant_op.convert_to_tensor(x, name="x")
+        y = constant_op.convert_to_tensor(y, dtype_hint=x.dtype.base_dtype, name="y")
+        return apply_op("AddV2", x=x, y=y, name=scope)
+
+
+def floordiv(x, y, name=None):
+    """z = floor(x / y) elementwise (op `FloorDiv` in scope "floordiv", as TF names it).
+
+    Raises:
+        TypeError: x and y have different dtypes.
+    """
+    with graph_lib.name_scope(name, "floordiv", [x, y]) as scope:
+        return apply_op("FloorDiv", x=x, y=y, name=scope)
+
+
+def round(x, name=None):  # noqa: A001 - TF's public name
+    """Rounds half to even (op `Round`); integer tensors are returned unchanged (no node)."""
+    x = constant_op.convert_to_tensor(x, name="x")
+    if x.dtype.is_integer:
+        return x
+    return apply_op("Round", x=x, name=name)
+
+
 def cast(x, dtype, name=None):
     """Casts `x` to `dtype` (op `Cast`); returns `x` itself when it already has that dtype.
 
     Floats cast to integers truncate toward zero; casting to bool gives x != 0.
+
+    Args:
+        x: a Tensor or value convertible to one.
+        dtype: the target dtype.
+        name: optional name (default "Cast").
+
+    Returns:
+        A Tensor of `dtype` and x's shape.
     """
     dtype = dtypes.as_dtype(dtype).base_dtype
+    if isinstance(x, graph_lib.Tensor) and x.dtype.base_dtype == dtype:
+        return x
     with graph_lib.name_scope(name, "Cast", [x]) as scope:
         x = constant_op.convert_to_tensor(x, name="x")
-        if x.dtype.base_dtype == dtype:
-            return x
-        return apply_op("Cast", x=x, DstT=dtype, name=scope)
+        if x.dtype.base_dtype != dtype:
+            x = apply_op("Cast", x=x, DstT=dtype, name=scope)
+        return x
 
 
 def to_float(x, name="ToFloat"):
@@ -318,54 +413,123 @@ def to_float(x, name="ToFloat"):
 
 
 def to_double(x, name="ToDouble"):
+    """Casts to float64 (deprecated in TF1 in favour of tf.cast)."""
     return cast(x, dtypes.float64, name=name)
 
 
 def to_int32(x, name="ToInt32"):
+    """Casts to int32 (deprecated in TF1 in favour of tf.cast); floats truncate toward zero."""
     return cast(x, dtypes.int32, name=name)
 
 
 def to_int64(x, name="ToInt64"):
+    """Casts to int64 (deprecated in TF1 in favour of tf.cast); floats truncate toward zero."""
     return cast(x, dtypes.int64, name=name)
 
 
+def _saturation_limits(in_dtype, out_dtype):
+    """TF's clamp bounds for saturate_cast, nudged toward 0 when not representable exactly."""
+    np_dtype = in_dtype.as_numpy_dtype
+    try:
+        promoted = np.promote_types(np_dtype, out_dtype.as_numpy_dtype)
+    except TypeError:
+        promoted = float
+    low = np_dtype(np.maximum(in_dtype.min, out_dtype.min))
+    if np.array([low, out_dtype.min], dtype=promoted)[0] < out_dtype.min:
+        low = np.nextafter(low, np_dtype(0), dtype=np_dtype)
+    high = np_dtype(np.minimum(float(in_dtype.max), float(out_dtype.max)))
+    pair = np.array([high, out_dtype.max], dtype=promoted)
+    if pair[0] > pair[1]:
+        high = np.nextafter(high, np_dtype(0), dtype=np_dtype)
+    return low, high
+
+
 def saturate_cast(value, dtype, name=None):
-    """Casts with clipping to the target's range first."""
-    dtype = dtypes.as_dtype(dtype)
+    """Casts `value` to `dtype`, clamping it first to the target's range (op `ClipByValue`).
+
+    Args:
+        value: a numeric Tensor or value.
+        dtype: the target dtype.
+        name: optional name (default "saturate_cast").
+
+    Returns:
+        A Tensor of `dtype`.
+    """
     with graph_lib.name_scope(name, "saturate_cast", [value]) as scope:
         value = constant_op.convert_to_tensor(value, name="value")
-        if value.dtype.is_floating or value.dtype.min < dtype.min or value.dtype.max > dtype.max:
-            value = clip_by_value(value, np.array(dtype.min).astype(value.dtype.as_numpy_dtype),
-                                  np.array(dtype.max).astype(value.dtype.as_numpy_dtype))
+        dtype = dtypes.as_dtype(dtype).base_dtype
+        in_dtype = value.dtype.base_dtype
+        with np.errstate(over="ignore"):
+            low, high = _saturation_limits(in_dtype, dtype)
+        low = constant_op.convert_to_tensor(low, dtype=in_dtype)
+        high = constant_op.convert_to_tensor(high, dtype=in_dtype)
+        value = apply_op("ClipByValue", t=value, clip_value_min=low, clip_value_max=high,
+                         name="clamp")
         return cast(value, dtype, name=scope)
 
 
 _TRUEDIV_TARGET = {dtypes.int8: dtypes.float32, dtypes.uint8: dtypes.float32,
                    dtypes.int16: dtypes.float32, dtypes.uint16: dtypes.float32,
-                   dtypes.int32: dtypes.float64, dtypes.int64: dtypes.float64}
+                   dtypes.int32: dtypes.float64, dtypes.uint32: dtypes.float64,
+                   dtypes.int64: dtypes.float64, dtypes.uint64: dtypes.float64,
+                   dtypes.float16: None, dtypes.float32: None, dtypes.float64: None}
 
 
 def truediv(x, y, name=None):
-    """x / y with Python 3 semantics: integers are cast to float first (int32 -> float64)."""
+    """x / y with Python 3 semantics: integers are cast to float first (int32 -> float64).
+
+    Args:
+        x: numeric Tensor or value.
+        y: Tensor or value of x's dtype.
+        name: optional name (default "truediv").
+
+    Returns:
+        A float Tensor (op `RealDiv`).
+
+    Raises:
+        TypeError: x and y have different dtypes, or the dtype cannot be divided (bool).
+    """
     with graph_lib.name_scope(name, "truediv", [x, y]) as scope:
         x = constant_op.convert_to_tensor(x, name="x")
-        y = constant_op.convert_to_tensor(y, dtype=x.dtype.base_dtype, name="y")
-        target = _TRUEDIV_TARGET.get(x.dtype.base_dtype)
+        y = constant_op.convert_to_tensor(y, dtype_hint=x.dtype.base_dtype, name="y")
+        x_dtype = x.dtype.base_dtype
+        y_dtype = y.dtype.base_dtype
+        if x_dtype != y_dtype:
+            raise TypeError(f"`x` and `y` must have the same dtype, got {x_dtype!r} != "
+                            f"{y_dtype!r}.")
+        if x_dtype not in _TRUEDIV_TARGET:
+            raise TypeError(f"Invalid dtype {x_dtype!r} in __truediv__")
+        target = _TRUEDIV_TARGET[x_dtype]
         if target is not None:
             x = cast(x, target)
             y = cast(y, target)
         return apply_op("RealDiv", x=x, y=y, name=scope)
 
 
+def _is_tensor_like(value):
+    return isinstance(value, graph_lib.Tensor) or hasattr(value, "_as_tensor")
+
+
 def divide(x, y, name=None):
-    """`tf.divide`: x / y (truediv semantics for integers)."""
+    """`tf.divide`: x / y (truediv semantics for integers).
+
+    Without a name, a non-tensor `x` is converted (as "Const", to y's dtype) and the Tensor
+    operator `/` builds the node, as in TF.
+    """
     if name is not None:
         return truediv(x, y, name=name)
-    return truediv(x, y)
+    if not _is_tensor_like(x):
+        dtype = y.dtype.base_dtype if _is_tensor_like(y) else None
+        x = constant_op.convert_to_tensor(x, dtype=dtype)
+    return x / y
 
 
 def div(x, y, name=None):
-    """TF1's Python-2 style division: floor division for integers, real division for floats."""
+    """TF1's Python-2 style division: floor division for integers, real division for floats.
+
+    Raises:
+        TypeError: x and y have different dtypes.
+    """
     with graph_lib.name_scope(name, "div", [x, y]) as scope:
         x = constant_op.convert_to_tensor(x, name="x")
         y = constant_op.convert_to_tensor(y, dtype=x.dtype.base_dtype, name="y")
@@ -375,38 +539,73 @@ def div(x, y, name=None):
 
 
 def scalar_mul(scalar, x, name=None):
-    return multiply(scalar, x, name=name)
+    """scalar * x (op `Mul`); `scalar` is converted to x's dtype as a node named "scalar".
+
+    Raises:
+        ValueError: `scalar` is not 0-D.
+    """
+    scalar = constant_op.convert_to_tensor(scalar, dtype=x.dtype.base_dtype, name="scalar")
+    if scalar.shape.rank == 0:
+        return apply_op("Mul", x=scalar, y=x, name=name)
+    raise ValueError(f"The input scalar must be a 0-D value. Received shape {scalar.shape}.")
 
 
 def add_n(inputs, name=None):
-    """Sums a list of tensors of the same shape and dtype (op `AddN`; one input -> identity)."""
+    """Sums a list of tensors of the same shape and dtype (op `AddN`).
+
+    A single input is returned as is (through an Identity named `name` when one is given).
+
+    Raises:
+        ValueError: `inputs` is empty or not a list.
+    """
     if not inputs or not isinstance(inputs, (list, tuple)):
-        raise ValueError("inputs must be a list of at least one Tensor/IndexedSlices with the "
-                         "same dtype and shape")
+        raise ValueError("Inputs must be an iterable of at least one Tensor/IndexedSlices with "
+                         "the same dtype and shape.")
     inputs = [constant_op.convert_to_tensor(t) for t in inputs]
     if len(inputs) == 1:
-        from graphflow.ops import array_ops
-        return array_ops.identity(inputs[0], name=name)
+        if name:
+            from graphflow.ops import array_ops
+            return array_ops.identity(inputs[0], name=name)
+        return inputs[0]
     return apply_op("AddN", inputs=inputs, name=name)
 
 
 def accumulate_n(inputs, shape=None, tensor_dtype=None, name=None):
+    """Sum of `inputs` (TF1's accumulate_n; computed with AddN)."""
     return add_n(inputs, name=name)
 
 
 def clip_by_value(t, clip_value_min, clip_value_max, name=None):
-    """min(max(t, clip_value_min), clip_value_max), built as TF does from Minimum and Maximum."""
+    """min(max(t, clip_value_min), clip_value_max), built as TF does from Minimum and Maximum.
+
+    Raises:
+        ValueError: the clip values would broadcast `t` to a larger shape.
+    """
     with graph_lib.name_scope(name, "clip_by_value", [t, clip_value_min, clip_value_max]) as scope:
-        t = constant_op.convert_to_tensor(t, name="t")
-        t_min = minimum(t, clip_value_max)
-        return maximum(t_min, clip_value_min, name=scope)
+        values = constant_op.convert_to_tensor(t, name="t")
+        t_min = minimum(values, clip_value_max)
+        values.shape.assert_is_compatible_with(t_min.shape)
+        t_max = maximum(t_min, clip_value_min, name=scope)
+        values.shape.assert_is_compatible_with(t_max.shape)
+        return t_max
+
+
+def _where_indices(condition, name):
+    with graph_lib.name_scope(name, "Where", [condition]) as scope:
+        condition = constant_op.convert_to_tensor(condition, preferred_dtype=dtypes.bool,
+                                                  name="condition")
+        return apply_op("Where", input=condition, name=scope)
 
 
 def where(condition, x=None, y=None, name=None):
     """TF1 `tf.where`: with x and y, elementwise select (op `Select`); alone, the int64
-    coordinates of true elements (op `Where`)."""
+    coordinates of true elements (op `Where`).
+
+    Raises:
+        ValueError: only one of x and y is given.
+    """
     if x is None and y is None:
-        return apply_op("Where", input=condition, name=name)
+        return _where_indices(condition, name)
     if x is None or y is None:
         raise ValueError("x and y must both be non-None or both be None.")
     return apply_op("Select", condition=condition, t=x, e=y, name=name)
@@ -415,71 +614,81 @@ def where(condition, x=None, y=None, name=None):
 def where_v2(condition, x=None, y=None, name=None):
     """TF2 `tf.where`: x, y and condition broadcast together (op `SelectV2`)."""
     if x is None and y is None:
-        return apply_op("Where", input=condition, name=name)
+        return _where_indices(condition, name)
+    if x is None or y is None:
+        raise ValueError("x and y must both be non-None or both be None.")
     return apply_op("SelectV2", condition=condition, t=x, e=y, name=name)
+
+
+_RANGE_ORDER = [dtypes.int32, dtypes.int64, dtypes.float16, dtypes.float32, dtypes.float64]
 
 
 def range(start, limit=None, delta=1, dtype=None, name="range"):  # noqa: A001
     """`tf.range`: like Python's range, as a Tensor (op `Range`).
 
-    The dtype is inferred from the arguments (int32 unless one is a float or wider) unless
-    `dtype` is given.
+    Args:
+        start: first value (or the limit when `limit` is None).
+        limit: exclusive end.
+        delta: step (negative counts down; 0 is an error).
+        dtype: output dtype; by default the widest of the arguments' dtypes in
+            int32 < int64 < float16 < float32 < float64.
+        name: optional name (default "range").
+
+    Returns:
+        A 1-D Tensor.
+
+    Raises:
+        TypeError: an argument has a dtype Range does not accept.
     """
     if limit is None:
         start, limit = 0, start
     with graph_lib.name_scope(name, "Range", [start, limit, delta]) as scope:
-        args = [start, limit, delta]
+        args = []
+        for value, arg_name in zip((start, limit, delta), ("start", "limit", "delta")):
+            if not isinstance(value, graph_lib.Tensor):
+                value = constant_op.convert_to_tensor(value, dtype=dtype, name=arg_name)
+            args.append(value)
         if dtype is None:
-            dtype = _range_dtype(args)
-        start, limit, delta = (constant_op.convert_to_tensor(v, dtype=dtype, name=n)
-                               if not isinstance(v, graph_lib.Tensor) else cast(v, dtype)
-                               for v, n in zip(args, ("start", "limit", "delta")))
+            for a in args:
+                if a.dtype.base_dtype not in _RANGE_ORDER:
+                    raise TypeError(f"Range does not accept dtype {a.dtype.base_dtype.name}")
+            dtype = max((a.dtype.base_dtype for a in args), key=_RANGE_ORDER.index)
+        start, limit, delta = (cast(a, dtype) for a in args)
         return apply_op("Range", start=start, limit=limit, delta=delta, name=scope)
 
 
-_RANGE_ORDER = [dtypes.int32, dtypes.int64, dtypes.float32, dtypes.float64]
-
-
-def _range_dtype(args):
-    best = dtypes.int32
-    for v in args:
-        if isinstance(v, graph_lib.Tensor):
-            d = v.dtype.base_dtype
-        else:
-            d = dtypes.as_dtype(constant_op.to_numpy(v).dtype)
-        if d in _RANGE_ORDER and _RANGE_ORDER.index(d) > _RANGE_ORDER.index(best):
-            best = d
-    return best
-
-
 def _reduction_dims(x, axis):
-    """The axes tensor for a reduction: TF's `_ReductionDims` (Rank/range for unknown rank)."""
+    """The axes tensor for a reduction: TF's `_ReductionDims` (Rank/range unless rank >= 1)."""
     if axis is not None:
         return axis
-    rank = x.shape.rank
-    if rank is not None:
+    rank = getattr(getattr(x, "shape", None), "rank", None)
+    if rank:
         return constant_op.constant(np.arange(rank, dtype=np.int32))
     from graphflow.ops import array_ops
-    return range(0, array_ops.rank(x), 1)
+    return range(0, array_ops.rank(x))
 
 
 def _resolve_axis(axis, reduction_indices, keepdims, keep_dims):
     if reduction_indices is not None:
         if axis is not None:
-            raise ValueError("Can not specify both 'axis' and 'reduction_indices'.")
+            raise ValueError("Cannot specify both 'reduction_indices' and 'axis'.")
         axis = reduction_indices
     if keep_dims is not None:
         if keepdims is not None:
-            raise ValueError("Can not specify both 'keepdims' and 'keep_dims'.")
+            raise ValueError("Cannot specify both 'keep_dims' and 'keepdims'.")
         keepdims = keep_dims
     return axis, bool(keepdims)
 
 
 def _reduce(op_type, input_tensor, axis, keepdims, name, reduction_indices, keep_dims):
+    """Builds a reduction as TF does; a full reduction is statically a scalar."""
     axis, keepdims = _resolve_axis(axis, reduction_indices, keepdims, keep_dims)
-    x = constant_op.convert_to_tensor(input_tensor, name="input_tensor")
-    return apply_op(op_type, input=x, reduction_indices=_reduction_dims(x, axis),
-                    keep_dims=keepdims, name=name)
+    output = apply_op(op_type, input=input_tensor,
+                      reduction_indices=_reduction_dims(input_tensor, axis),
+                      keep_dims=keepdims, name=name)
+    if axis is None and not keepdims and not output.shape.is_fully_defined():
+        output.set_shape([])
+    return output
 
 
 def reduce_sum(input_tensor, axis=None, keepdims=None, name=None, reduction_indices=None,

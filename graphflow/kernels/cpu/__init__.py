@@ -24,3 +24,4 @@ from graphflow.kernels.cpu import state  # noqa: E402,F401
 from graphflow.kernels.cpu import manip  # noqa: E402,F401
 from graphflow.kernels.cpu import linalg  # noqa: E402,F401
 from graphflow.kernels.cpu import random  # noqa: E402,F401
+from graphflow.kernels.cpu import training  # noqa: E402,F401

@@ -15,44 +15,52 @@ from graphflow.kernels.reference import math as ref_math
 
 PARALLEL_THRESHOLD = 1 << 16
 
+# Fast-math without `nnan`/`ninf`/`nsz`/`arcp`: inf, NaN and -0.0 inputs must give IEEE results
+# (sigmoid(-inf) = 0, rsqrt(0) = inf, rsqrt(-0.0) = -inf; `arcp` turns 1/sqrt into an approximate
+# rsqrt that gives NaN there). error_model="numpy": 1/0 is inf, not a ZeroDivisionError.
+_FASTMATH = {"contract", "afn", "reassoc"}
+
 use_reference(*(t for t in ref_math.UNARY if t not in ("Sigmoid", "Rsqrt")))
 use_reference(*(t for t in ref_math.BINARY if t != "SquaredDifference"))
 use_reference("AddN", "Cast", "Select", "SelectV2", "Where", "Range", "ArgMax", "ArgMin",
-              "Cumsum", "Any", "All")
+              "Cumsum", "Any", "All", "ClipByValue")
 
 
-@numba.njit(cache=True, fastmath=True, nogil=True)
+@numba.njit(cache=True, fastmath=_FASTMATH, nogil=True, error_model="numpy")
 def _sigmoid_serial(x, out):
     for i in range(x.size):
         out[i] = 1 / (1 + np.exp(-x[i]))
 
 
-@numba.njit(cache=True, fastmath=True, nogil=True, parallel=True)
+@numba.njit(cache=True, fastmath=_FASTMATH, nogil=True, error_model="numpy",
+            parallel=True)
 def _sigmoid_parallel(x, out):
     for i in numba.prange(x.size):
         out[i] = 1 / (1 + np.exp(-x[i]))
 
 
-@numba.njit(cache=True, fastmath=True, nogil=True)
+@numba.njit(cache=True, fastmath=_FASTMATH, nogil=True, error_model="numpy")
 def _rsqrt_serial(x, out):
     for i in range(x.size):
         out[i] = 1 / np.sqrt(x[i])
 
 
-@numba.njit(cache=True, fastmath=True, nogil=True, parallel=True)
+@numba.njit(cache=True, fastmath=_FASTMATH, nogil=True, error_model="numpy",
+            parallel=True)
 def _rsqrt_parallel(x, out):
     for i in numba.prange(x.size):
         out[i] = 1 / np.sqrt(x[i])
 
 
-@numba.njit(cache=True, fastmath=True, nogil=True)
+@numba.njit(cache=True, fastmath=_FASTMATH, nogil=True, error_model="numpy")
 def _sqdiff_serial(x, y, out):
     for i in range(x.size):
         d = x[i] - y[i]
         out[i] = d * d
 
 
-@numba.njit(cache=True, fastmath=True, nogil=True, parallel=True)
+@numba.njit(cache=True, fastmath=_FASTMATH, nogil=True, error_model="numpy",
+            parallel=True)
 def _sqdiff_parallel(x, y, out):
     for i in numba.prange(x.size):
         d = x[i] - y[i]

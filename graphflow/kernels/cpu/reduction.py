@@ -13,6 +13,7 @@ from graphflow.kernels import checks
 from graphflow.kernels import reference
 from graphflow.kernels import registry
 from graphflow.kernels.cpu import use_reference
+from graphflow.kernels.reference import math as ref_math
 
 PARALLEL_THRESHOLD = 1 << 17
 
@@ -123,8 +124,7 @@ def _make_factory(op_type, is_mean):
                 return fallback(attrs, x, axes)
             total = sum_over(x, axes, acc)
             if is_mean:
-                count = x.size // max(total.size, 1)
-                total = total / np.dtype(acc).type(count)
+                total = ref_math.mean_from_sum(total, x.size // max(total.size, 1), dtype)
             return (total.astype(dtype, copy=False).reshape(_out_shape(x.shape, axes, keep)),)
         return run
     return factory

@@ -39,3 +39,5 @@ from graphflow.kernels.reference import math as _math  # noqa: E402,F401
 from graphflow.kernels.reference import array as _array  # noqa: E402,F401
 from graphflow.kernels.reference import manip as _manip  # noqa: E402,F401
 from graphflow.kernels.reference import linalg as _linalg  # noqa: E402,F401
+from graphflow.kernels.reference import grad_support as _grad_support  # noqa: E402,F401
+from graphflow.kernels.reference import training as _training  # noqa: E402,F401

@@ -12,7 +12,8 @@ def _sigmoid(x):
 
 
 def _rsqrt(x):
-    return (1 / np.sqrt(x)).astype(x.dtype)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return (1 / np.sqrt(x)).astype(x.dtype)
 
 
 def _reciprocal(x):
@@ -165,20 +166,38 @@ reference("Max")(_reducer(np.max, _lowest))
 reference("Min")(_reducer(np.min, _highest))
 
 
+# TF sums integer means in 64 bits (int8..int32 -> int64, uint8..uint32 -> uint64) and
+# truncates the quotient; int64/uint64 sums wrap.
+_MEAN_ACCUMULATE = {np.dtype(t): np.dtype(np.int64) for t in (np.int8, np.int16, np.int32)}
+_MEAN_ACCUMULATE.update({np.dtype(t): np.dtype(np.uint64)
+                         for t in (np.uint8, np.uint16, np.uint32)})
+
+
+def mean_from_sum(total, count, dtype):
+    """Mean from a sum over `count` elements, rounded as TF rounds it.
+
+    Floats divide the sum *in the input dtype* (float16: a sum above 65504 is inf, as in TF);
+    an empty float mean is NaN. Integers truncate toward zero; an empty integer mean is 0.
+    """
+    total = np.asarray(total)
+    if dtype.kind == "f":
+        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+            return total.astype(dtype) / dtype.type(count)
+    if count == 0:
+        return np.zeros(total.shape, dtype=dtype)
+    return _trunc_div(total, np.asarray(count, dtype=total.dtype)).astype(dtype)
+
+
 @reference("Mean")
 def mean(attrs, x, axes):
     axes = reduce_axes(attrs, x, axes)
     count = 1
     for a in axes:
         count *= x.shape[a]
-    acc = np.float32 if x.dtype == np.float16 else x.dtype
-    total = np.sum(x.astype(acc, copy=False), axis=axes, keepdims=attrs["keep_dims"], dtype=acc)
-    if x.dtype.kind in "iu":
-        if count == 0:
-            return (np.zeros_like(total, dtype=x.dtype),)
-        return (_trunc_div(np.asarray(total), np.asarray(count, dtype=x.dtype)),)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return (np.asarray(total / np.dtype(acc).type(count) if count else total / 0).astype(x.dtype),)
+    acc = _MEAN_ACCUMULATE.get(x.dtype, _ACCUMULATE.get(x.dtype, x.dtype))
+    with np.errstate(over="ignore"):
+        total = np.sum(x, axis=axes, keepdims=attrs["keep_dims"], dtype=acc)
+    return (np.asarray(mean_from_sum(total, count, x.dtype)),)
 
 
 @reference("Any")
@@ -193,19 +212,31 @@ def reduce_all(attrs, x, axes):
     return (np.asarray(np.all(x, axis=axes, keepdims=attrs["keep_dims"])),)
 
 
-def _arg_reduce(np_fn):
+def _arg_reduce(np_fn, nan_fill):
+    """ArgMax/ArgMin; TF never picks a NaN (an all-NaN slice gives index 0), numpy would."""
     def run(attrs, x, axis):
         (axis,) = checks.axes_in_range(axis, x.ndim, "dimension") or (0,)
         if x.ndim == 0:
             raise checks.invalid("ArgMax/ArgMin expects a tensor of rank >= 1")
         if x.shape[axis] == 0:
             raise checks.invalid(f"Reduction axis {axis} is empty in shape {list(x.shape)}")
+        if x.dtype.kind == "f":
+            x = np.where(np.isnan(x), x.dtype.type(nan_fill), x)
         return (np_fn(x, axis=axis).astype(attrs["output_type"].as_numpy_dtype),)
     return run
 
 
-reference("ArgMax")(_arg_reduce(np.argmax))
-reference("ArgMin")(_arg_reduce(np.argmin))
+reference("ArgMax")(_arg_reduce(np.argmax, -np.inf))
+reference("ArgMin")(_arg_reduce(np.argmin, np.inf))
+
+
+@reference("ClipByValue")
+def clip_by_value(attrs, t, low, high):
+    for bound, what in ((low, "clip_value_min"), (high, "clip_value_max")):
+        if bound.ndim != 0 and bound.shape != t.shape:
+            raise checks.invalid(f"{what} must be either a scalar or have the same shape as t: "
+                                 f"{list(bound.shape)} vs. {list(t.shape)}")
+    return (np.maximum(np.minimum(t, high), low).astype(t.dtype, copy=False),)
 
 
 @reference("Select")
@@ -213,6 +244,8 @@ def select(attrs, cond, t, e):
     if t.shape != e.shape:
         raise checks.invalid(f"'then' and 'else' must have the same size.  but received: "
                              f"{list(t.shape)} vs. {list(e.shape)}")
+    if cond.ndim == 0:
+        return ((t if cond else e).copy(),)
     if cond.shape != t.shape:
         if cond.ndim != 1 or t.ndim < 1 or cond.shape[0] != t.shape[0]:
             raise checks.invalid(f"'cond' must be a vector of the first dimension of 'then' or "
@@ -233,6 +266,8 @@ def select_v2(attrs, cond, t, e):
 
 @reference("Where")
 def where(attrs, x):
+    if x.ndim == 0:
+        raise checks.invalid("WhereOp : Unhandled input dimensions: 0")
     return (np.argwhere(x).astype(np.int64).reshape(-1, x.ndim),)
 
 
@@ -256,7 +291,7 @@ def cumsum(attrs, x, axis):
     if attrs["reverse"]:
         x = np.flip(x, axis)
     out = np.cumsum(x, axis=axis, dtype=x.dtype)
-    if attrs["exclusive"]:
+    if attrs["exclusive"] and x.shape[axis]:
         out = np.roll(out, 1, axis=axis)
         index = [slice(None)] * x.ndim
         index[axis] = 0

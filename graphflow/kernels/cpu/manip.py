@@ -1,0 +1,120 @@
+"""CPU kernels for shape manipulation and slicing.
+
+Numpy is the right kernel for everything that is a view or a single numpy pass (reshape,
+transpose, slices, flips, tile, pad, concat). GatherV2 and OneHot get numba loops that run in
+parallel on large outputs; they only move bytes, so any fixed-size dtype runs through the
+unsigned integer kernel of its width. Indices and shapes are validated in Python first by the
+same functions as the reference (numba does not bounds-check).
+"""
+
+import numba
+import numpy as np
+
+from graphflow.kernels import checks
+from graphflow.kernels import reference
+from graphflow.kernels import registry
+from graphflow.kernels.cpu import use_reference
+from graphflow.kernels.reference import manip as ref_manip
+
+PARALLEL_THRESHOLD = 1 << 16
+
+use_reference("Reshape", "Transpose", "Squeeze", "ExpandDims", "ConcatV2", "Split", "SplitV",
+              "Slice", "StridedSlice", "Tile", "Pad", "PadV2", "MirrorPad", "ReverseV2",
+              "Fill", "ZerosLike", "OnesLike", "ShapeN", "BroadcastTo")
+
+# itemsize -> the unsigned integer type a copy-only kernel moves the bytes as
+_BYTES = {1: np.uint8, 2: np.uint16, 4: np.uint32, 8: np.uint64}
+
+
+@numba.njit(cache=True, nogil=True)
+def _gather_serial(params, indices, out):
+    for b in range(params.shape[0]):
+        for o in range(params.shape[1]):
+            for k in range(indices.shape[1]):
+                j = indices[b, k]
+                for i in range(params.shape[3]):
+                    out[b, o, k, i] = params[b, o, j, i]
+
+
+@numba.njit(cache=True, nogil=True, parallel=True)
+def _gather_parallel(params, indices, out):
+    outer, count = params.shape[1], indices.shape[1]
+    for row in numba.prange(params.shape[0] * outer * count):
+        b = row // (outer * count)
+        o = row // count - b * outer
+        k = row - (b * outer + o) * count
+        j = indices[b, k]
+        for i in range(params.shape[3]):
+            out[b, o, k, i] = params[b, o, j, i]
+
+
+@numba.njit(cache=True, nogil=True)
+def _one_hot_serial(indices, on, off, out):
+    for p in range(out.shape[0]):
+        for d in range(out.shape[1]):
+            for s in range(out.shape[2]):
+                out[p, d, s] = on if indices[p, s] == d else off
+
+
+@numba.njit(cache=True, nogil=True, parallel=True)
+def _one_hot_parallel(indices, on, off, out):
+    depth = out.shape[1]
+    for row in numba.prange(out.shape[0] * depth):
+        p = row // depth
+        d = row - p * depth
+        for s in range(out.shape[2]):
+            out[p, d, s] = on if indices[p, s] == d else off
+
+
+def _byte_type(dtype):
+    """The unsigned type to move `dtype` as, or None (strings) for the numpy fallback."""
+    dtype = np.dtype(dtype)
+    return None if dtype.kind == "O" else _BYTES.get(dtype.itemsize)
+
+
+def _as_bytes(array, shape, kind):
+    return np.ascontiguousarray(array).reshape(shape).view(kind)
+
+
+@registry.register("GatherV2")
+def _gather_v2(node, state):
+    attrs = node._attrs
+    kind = _byte_type(node.inputs[0].dtype.base_dtype.as_numpy_dtype)
+    if kind is None:
+        return lambda params, indices, axis: ref_manip.gather_v2(attrs, params, indices, axis)
+
+    def run(params, indices, axis):
+        axis = int(ref_manip.scalar_of(axis, "axis"))
+        (b, o, n, i, k), out_shape = ref_manip.gather_plan(params.shape, indices.shape, axis,
+                                                           attrs["batch_dims"])
+        checks.indices_in_range(indices, n)
+        src = _as_bytes(params, (b, o, n, i), kind)
+        idx = np.ascontiguousarray(indices, dtype=np.int64).reshape(b, k)
+        out = np.empty((b, o, k, i), dtype=kind)
+        big = out.size >= PARALLEL_THRESHOLD
+        (_gather_parallel if big else _gather_serial)(src, idx, out)
+        return (out.view(params.dtype).reshape(out_shape),)
+    return run
+
+
+@registry.register("OneHot")
+def _one_hot(node, state):
+    attrs = node._attrs
+    kind = _byte_type(node.get_attr("T").as_numpy_dtype)
+    if kind is None:
+        return lambda *args: reference.REFERENCE["OneHot"](attrs, *args)
+
+    def run(indices, depth, on_value, off_value):
+        depth, axis = ref_manip.one_hot_plan(indices.shape, depth, on_value, off_value,
+                                             attrs["axis"])
+        prefix = int(np.prod(indices.shape[:axis], dtype=np.int64))
+        suffix = int(np.prod(indices.shape[axis:], dtype=np.int64))
+        idx = np.ascontiguousarray(indices, dtype=np.int64).reshape(prefix, suffix)
+        out = np.empty((prefix, depth, suffix), dtype=kind)
+        on = _as_bytes(on_value, (1,), kind)[0]
+        off = _as_bytes(off_value, (1,), kind)[0]
+        big = out.size >= PARALLEL_THRESHOLD
+        (_one_hot_parallel if big else _one_hot_serial)(idx, on, off, out)
+        shape = indices.shape[:axis] + (depth,) + indices.shape[axis:]
+        return (out.view(on_value.dtype).reshape(shape),)
+    return run
