@@ -11,7 +11,7 @@ from graphflow import errors
 
 def execute(plan, feed_values):
     """Runs `plan` with `feed_values` (aligned with plan.feed_slots); returns fetched values."""
-    values = [None] * plan.num_slots
+    values = list(plan.initial_values)
     for slot, value in zip(plan.feed_slots, feed_values):
         values[slot] = value
     step = None

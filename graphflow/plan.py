@@ -4,6 +4,8 @@ Everything that depends only on (fetches, fed tensors, targets) is decided here 
 by the Session, so `Session.run` does no graph walks or name lookups.
 """
 
+import numpy as np
+
 from graphflow import errors
 from graphflow import registry
 from graphflow.kernels import registry as kernel_registry
@@ -42,13 +44,68 @@ class Plan:
             slot_of[t] = len(slot_of)
         self.feed_slots = [slot_of[t] for t in feeds]
         steps = []
+        folded = {}
         for op in order:
-            steps.append(_make_step(op, slot_of, state))
+            step = _make_step(op, slot_of, state)
+            if not _fold(step, folded):
+                steps.append(step)
         self.num_slots = len(slot_of)
         self.fetch_slots = [slot_of[t] for t in fetches]
         self.steps = steps
-        _assign_frees(steps, set(self.fetch_slots))
+        _assign_frees(steps, set(self.fetch_slots) | set(folded))
+        self.initial_values = [None] * self.num_slots
+        for slot, value in folded.items():
+            self.initial_values[slot] = value
         self.ops = order
+        self.folded_ops = len(order) - len(steps)
+
+
+FOLD_LIMIT = 1 << 16  # larger constant results are recomputed each run instead of kept
+
+
+def _fold(step, folded):
+    """Constant folding: runs a stateless step whose inputs are all known once, at plan time.
+
+    Its outputs become read-only constants of the plan. Steps that fail are kept so the error
+    surfaces at run time with the usual node annotation.
+    """
+    op = step.op
+    if op._op_def.stateful or not op._outputs or op._control_inputs:
+        return False
+    static = _static_value(op)
+    if static is not None:
+        results = (static,)
+    elif any(s not in folded for s in step.ins):
+        return False
+    else:
+        results = _run_folded(step, folded)
+        if results is None:
+            return False
+    if any(not isinstance(r, np.ndarray) or r.size > FOLD_LIMIT for r in results):
+        return False
+    for slot, value in zip(step.outs, results):
+        if value.flags.writeable:
+            value = value.copy()
+            value.flags.writeable = False
+        folded[slot] = value
+    return True
+
+
+def _static_value(op):
+    """Shape/Size/Rank of a tensor whose static shape is fully known (feeds are checked
+    against static shapes, so these cannot change)."""
+    if op.type in ("Shape", "Size", "Rank"):
+        from graphflow.ops import constant_op
+        return constant_op.constant_value(op._outputs[0])
+    return None
+
+
+def _run_folded(step, folded):
+    try:
+        with np.errstate(all="ignore"):
+            return step.run(*[folded[s] for s in step.ins])
+    except Exception:  # noqa: BLE001 - reported when the step runs
+        return None
 
 
 def _needed_ops(fetches, targets, fed):

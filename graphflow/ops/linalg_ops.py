@@ -8,6 +8,7 @@ For real dtypes the adjoint is the transpose, so TF's `conj` calls add no node.
 """
 
 import builtins
+import numbers
 
 import numpy as np
 
@@ -257,6 +258,147 @@ def sparse_matmul(a, b, transpose_a=False, transpose_b=False, a_is_sparse=False,
                     a_is_sparse=a_is_sparse, b_is_sparse=b_is_sparse, name=name)
 
 
+
+# ------------------------------------------------------------------------ tensordot
 def tensordot(a, b, axes, name=None):
-    """Placeholder replaced below."""
-    raise NotImplementedError
+    """Tensor contraction of `a` and `b` over `axes`, built as TF builds it from MatMul.
+
+    `a` is transposed so that its free axes come first and reshaped to a matrix, `b` likewise
+    with its contracted axes first; their MatMul is reshaped to `a_free + b_free`. Fully known
+    shapes give constant perms and shapes (and skip identity transposes and reshapes); partly
+    known ones compute the shapes with Shape, GatherV2, Prod, ConcatV2 and Pack, as TF does.
+
+    Args:
+        a: Tensor.
+        b: Tensor of a's dtype.
+        axes: an int N (the last N axes of `a` with the first N of `b`), a pair of lists of
+            axes `[a_axes, b_axes]` (or a pair of ints), or an int32 Tensor of shape [2, k].
+        name: optional name (default "Tensordot").
+
+    Returns:
+        A Tensor of a's dtype with the free dimensions of `a`, then those of `b`.
+
+    Raises:
+        ValueError: `axes` is negative or larger than a's rank, is not an int or a pair, or
+            its two lists differ in length; or the contracted dimensions differ.
+        IndexError: an axis exceeds the rank of its tensor.
+    """
+    from graphflow.ops import manip_ops
+    with graph_lib.name_scope(name, "Tensordot", [a, b, axes]) as name:
+        a = constant_op.convert_to_tensor(a, name="a")
+        b = constant_op.convert_to_tensor(b, name="b")
+        a_axes, b_axes = _tensordot_axes(a, axes)
+        a_matrix, a_free, a_free_static = _tensordot_reshape(a, a_axes)
+        b_matrix, b_free, b_free_static = _tensordot_reshape(b, b_axes, flipped=True)
+        product = matmul(a_matrix, b_matrix)
+        if isinstance(a_free, list) and isinstance(b_free, list):
+            if product.shape.is_fully_defined() and product.shape.as_list() == a_free + b_free:
+                return product
+            return manip_ops.reshape(product, a_free + b_free, name=name)
+        a_free = constant_op.convert_to_tensor(a_free, dtype=dtypes.int32)
+        b_free = constant_op.convert_to_tensor(b_free, dtype=dtypes.int32)
+        result = manip_ops.reshape(product, manip_ops.concat([a_free, b_free], 0), name=name)
+        if a_free_static is not None and b_free_static is not None:
+            result.set_shape(a_free_static + b_free_static)
+        return result
+
+
+def _is_int(value):
+    return isinstance(value, (numbers.Integral, np.integer))
+
+
+def _tensordot_axes(a, axes):
+    """The contracted axes of `a` and of `b`: lists of ints, or int32 tensors."""
+    from graphflow.ops import math_ops
+    if _is_int(axes):
+        if axes < 0:
+            raise ValueError(f"`axes` must be at least 0. Received: {axes}.")
+        rank = a.shape.rank
+        if rank is not None:
+            if axes > rank:
+                raise ValueError(f"`axes` must not be larger than the number of dimensions of "
+                                 f"tensor {a}.  Received {axes}, vs tensor dimensions {rank}.")
+            return list(builtins.range(rank - axes, rank)), list(builtins.range(axes))
+        from graphflow.ops import array_ops
+        rank = array_ops.rank(a)
+        return (math_ops.range(rank - axes, rank, dtype=dtypes.int32),
+                math_ops.range(axes, dtype=dtypes.int32))
+    if isinstance(axes, (list, tuple)):
+        if len(axes) != 2:
+            raise ValueError(f"`axes` must be an integer or have length 2. Received {axes}.")
+        a_axes, b_axes = axes
+        if _is_int(a_axes) and _is_int(b_axes):
+            a_axes, b_axes = [a_axes], [b_axes]
+        if len(a_axes) != len(b_axes):
+            raise ValueError(f"Different number of contraction axes `a` and `b`, "
+                             f"{len(a_axes)} != {len(b_axes)}.")
+        return a_axes, b_axes
+    axes = constant_op.convert_to_tensor(axes, name="axes", dtype=dtypes.int32)
+    return axes[0], axes[1]
+
+
+def _tensordot_reshape(a, axes, flipped=False):
+    """(a as a matrix, a's free dims, their static value or None), as TF's helper.
+
+    The free dims are a list of ints when a's shape is fully known, else an int32 tensor.
+    """
+    from graphflow.ops import manip_ops
+    if a.shape.is_fully_defined() and isinstance(axes, (list, tuple)):
+        shape = a.shape.as_list()
+        axes = [i if i >= 0 else i + len(shape) for i in axes]
+        free = [i for i in builtins.range(len(shape)) if i not in axes]
+        free_dims = [shape[i] for i in free]
+        prod_free = int(np.prod([shape[i] for i in free]))
+        prod_axes = int(np.prod([shape[i] for i in axes]))
+        perm = list(axes) + free if flipped else free + list(axes)
+        new_shape = [prod_axes, prod_free] if flipped else [prod_free, prod_axes]
+        if perm != list(builtins.range(len(shape))):
+            a = manip_ops.transpose(a, perm)
+        if a.shape.as_list() != new_shape:
+            a = manip_ops.reshape(a, new_shape)
+        return a, free_dims, free_dims
+    shape_a, free, axes, free_static = _dynamic_free_axes(a, axes)
+    matrix, free_dims = _dynamic_matrix(a, shape_a, free, axes, flipped)
+    return matrix, free_dims, free_static
+
+
+def _dynamic_free_axes(a, axes):
+    """(Shape(a), free axes, contracted axes, static free dims or None) as int32 tensors."""
+    from graphflow.ops import array_ops
+    from graphflow.ops import math_ops
+    if a.shape.rank is not None and isinstance(axes, (list, tuple)):
+        shape = a.shape.as_list()
+        axes = [i if i >= 0 else i + len(shape) for i in axes]
+        free = [i for i in builtins.range(len(shape)) if i not in axes]
+        free_static = [shape[i] for i in free]
+        axes = constant_op.convert_to_tensor(axes, dtype=dtypes.int32, name="axes")
+        free = constant_op.convert_to_tensor(free, dtype=dtypes.int32, name="free")
+        return array_ops.shape(a), free, axes, free_static
+    shape_a = array_ops.shape(a)
+    rank_a = array_ops.rank(a)
+    axes = constant_op.convert_to_tensor(axes, dtype=dtypes.int32, name="axes")
+    axes = math_ops.where(axes >= 0, axes, axes + rank_a)
+    if "ListDiff" not in registry.registered_ops():
+        raise NotImplementedError("tensordot of a tensor of unknown rank, or with `axes` given "
+                                  "as a Tensor, needs the ListDiff op, which is not declared")
+    free, _ = apply_op("ListDiff", x=math_ops.range(rank_a), y=axes, out_idx=dtypes.int32)
+    return shape_a, free, axes, None
+
+
+def _dynamic_matrix(a, shape_a, free, axes, flipped):
+    """(`a` transposed and reshaped to a matrix by shapes computed in the graph, free dims)."""
+    from graphflow.ops import array_ops
+    from graphflow.ops import manip_ops
+    from graphflow.ops import math_ops
+    from graphflow.ops import slicing
+    free_dims = slicing.gather(shape_a, free)
+    axes_dims = slicing.gather(shape_a, axes)
+    prod_free = math_ops.reduce_prod(free_dims)
+    prod_axes = math_ops.reduce_prod(axes_dims)
+    if flipped:
+        perm = manip_ops.concat([axes, free], 0)
+        new_shape = array_ops.stack([prod_axes, prod_free])
+    else:
+        perm = manip_ops.concat([free, axes], 0)
+        new_shape = array_ops.stack([prod_free, prod_axes])
+    return manip_ops.reshape(manip_ops.transpose(a, perm), new_shape), free_dims

@@ -1,8 +1,8 @@
-"""Shape manipulation: reshape, transpose, squeeze/expand_dims, concat/split, tile, pad,
-reverse, fill and the zeros/ones families, boolean_mask, shape_n and broadcast_to.
+"""Shape manipulation: reshape, transpose, squeeze/expand_dims, concat/split, tile, reverse,
+fill and the zeros/ones families, shape_n and broadcast_to.
 
-Slicing and indexing ops (Slice, StridedSlice, GatherV2, OneHot, `Tensor.__getitem__`) live in
-`graphflow/ops/slicing.py`. Shape functions follow TensorFlow's C++ shape inference: shape-like
+Slicing, indexing and padding (Slice, StridedSlice and `Tensor.__getitem__`, GatherV2, OneHot,
+boolean_mask, Pad/PadV2/MirrorPad) live in `graphflow/ops/slicing.py`. Shape functions follow TensorFlow's C++ shape inference: shape-like
 inputs are folded at build time (`constant_value`, `partial_shape`) so static shapes are as
 exact as TF's, and impossible shapes raise TF's ValueError naming the node.
 """
@@ -278,7 +278,7 @@ registry.register_op(
         "`split_dim`. Gradient concatenates.")
 
 
-# ----------------------------------------------------------------------------- Tile, Pad, Reverse
+# ----------------------------------------------------------------------------- Tile, Reverse
 def _mul_dims(a, b):
     if a == 0 or b == 0:
         return 0
@@ -304,46 +304,6 @@ registry.register_op(
     "Tile", inputs=["input: T", "multiples: Tmultiples"], outputs=["output: T"],
     attrs=["T: type", "Tmultiples: {int32, int64} = int32"], shape_fn=_tile_shape,
     doc="Tile: `input` repeated multiples[i] times along dim i. Gradient sums the copies.")
-
-
-def _pad_shape(op):
-    shape, paddings = op.inputs[0].shape, op.inputs[1]
-    pad_shape = with_rank(op, paddings, 2)
-    n = pad_shape._values[0] if pad_shape.rank == 2 else None
-    if pad_shape.rank == 2 and pad_shape._values[1] not in (None, 2):
-        raise shape_error(op, f"Dimension must be 2 but is {pad_shape._values[1]}")
-    if n is not None:
-        with_rank(op, op.inputs[0], n)
-    value = constant_value(paddings)
-    if value is None:
-        return [tensor_shape.unknown_shape(n if n is not None else shape.rank)]
-    dims = shape._values if shape.rank is not None else (None,) * value.shape[0]
-    out = []
-    for d, (before, after) in zip(dims, value.tolist()):
-        if before < 0 or after < 0:
-            raise shape_error(op, "Paddings must be non-negative")
-        out.append(None if d is None else d + before + after)
-    return [TensorShape(out)]
-
-
-registry.register_op(
-    "Pad", inputs=["input: T", "paddings: Tpaddings"], outputs=["output: T"],
-    attrs=["T: type", "Tpaddings: {int32, int64} = int32"], shape_fn=_pad_shape,
-    doc="Pad: zeros added before/after each dim as paddings[i] = [before, after]. Gradient "
-        "slices the interior.")
-
-registry.register_op(
-    "PadV2", inputs=["input: T", "paddings: Tpaddings", "constant_values: T"],
-    outputs=["output: T"], attrs=["T: type", "Tpaddings: {int32, int64} = int32"],
-    shape_fn=_pad_shape,
-    doc="PadV2: Pad with the scalar `constant_values`. Gradient slices the interior.")
-
-registry.register_op(
-    "MirrorPad", inputs=["input: T", "paddings: Tpaddings"], outputs=["output: T"],
-    attrs=["T: type", "Tpaddings: {int32, int64} = int32", "mode: string"],
-    shape_fn=_pad_shape,
-    doc="MirrorPad: pads with a mirror image of the edges, excluding (REFLECT) or including "
-        "(SYMMETRIC) the edge element. Gradient folds the mirrored parts back.")
 
 
 def _reverse_shape(op):
@@ -583,6 +543,14 @@ def split(value, num_or_size_splits, axis=0, num=None, name="split"):
 def tile(input, multiples, name=None):  # noqa: A002
     """Repeats `input` multiples[i] times along dimension i (op `Tile`).
 
+    Args:
+        input: a Tensor.
+        multiples: int32/int64 vector with one non-negative entry per dimension.
+        name: optional node name.
+
+    Returns:
+        A Tensor of input's dtype, dims input.shape[i] * multiples[i].
+
     Raises:
         ValueError: multiples does not have one entry per dimension (build time).
         InvalidArgumentError: a negative multiple (run time).
@@ -590,65 +558,16 @@ def tile(input, multiples, name=None):  # noqa: A002
     return apply_op("Tile", input=input, multiples=index_arg(multiples), name=name)
 
 
-def pad(tensor, paddings, mode="CONSTANT", name=None, constant_values=0):
-    """Pads `tensor` (op `Pad`, `PadV2` with a non-zero constant, or `MirrorPad`).
-
-    Args:
-        tensor: a Tensor.
-        paddings: int matrix [rank, 2] of (before, after) counts.
-        mode: "CONSTANT", "REFLECT" or "SYMMETRIC" (any case).
-        name: optional node name.
-        constant_values: the CONSTANT padding value, of tensor's dtype.
-
-    Returns:
-        A Tensor of tensor's dtype.
-
-    Raises:
-        ValueError: an unknown mode, or paddings that do not fit the rank (build time).
-        InvalidArgumentError: negative paddings, or mirrored paddings larger than the dim.
-    """
-    mode = mode.upper()
-    if mode == "CONSTANT":
-        if (not isinstance(constant_values, graph_lib.Tensor) and np.ndim(constant_values) == 0
-                and constant_values == np.zeros_like(constant_values)):
-            result = apply_op("Pad", input=tensor, paddings=paddings, name=name)
-        else:
-            result = apply_op("PadV2", input=tensor, paddings=paddings,
-                              constant_values=constant_values, name=name)
-    elif mode in ("REFLECT", "SYMMETRIC"):
-        result = apply_op("MirrorPad", input=tensor, paddings=paddings, mode=mode, name=name)
-    else:
-        raise ValueError('Value of argument `mode` expected to be one of "CONSTANT", "REFLECT", '
-                         f'or "SYMMETRIC". Received `mode` = {mode}')
-    _refine_pad_shape(result, paddings)
-    return result
-
-
-def _known_paddings(paddings):
-    """Paddings as nested Python values with None where not known at build time."""
-    if isinstance(paddings, graph_lib.Tensor):
-        value = constant_value(paddings)
-        return None if value is None else value.tolist()
-    if isinstance(paddings, (list, tuple)):
-        return [_known_paddings(p) for p in paddings]
-    return paddings
-
-
-def _refine_pad_shape(result, paddings):
-    """TF's pad() refines a partly unknown result with rows of paddings known as constants."""
-    in_shape = result.op.inputs[0].shape
-    known = _known_paddings(paddings)
-    if in_shape.rank is None or result.shape.is_fully_defined() or known is None:
-        return
-    dims = []
-    for pads, d in zip(known, in_shape._values):
-        unknown = d is None or pads is None or any(p is None for p in pads)
-        dims.append(None if unknown else d + sum(pads))
-    result.set_shape(dims)
-
-
 def reverse(tensor, axis, name=None):
     """Reverses `tensor` along the dimensions in `axis` (op `ReverseV2`).
+
+    Args:
+        tensor: a Tensor of rank <= 8.
+        axis: int vector of distinct dimensions (negative counts from the end).
+        name: optional node name.
+
+    Returns:
+        A Tensor of tensor's dtype and shape.
 
     Raises:
         ValueError / InvalidArgumentError: an axis out of range or repeated.
@@ -661,6 +580,14 @@ reverse_v2 = reverse
 
 def fill(dims, value, name=None):
     """A tensor of shape `dims` filled with the scalar `value` (op `Fill`).
+
+    Args:
+        dims: int32/int64 vector of non-negative sizes.
+        value: a scalar; it gives the dtype.
+        name: optional node name.
+
+    Returns:
+        A Tensor of value's dtype.
 
     Raises:
         ValueError: negative dims known at build time, or a non-scalar value.
@@ -779,12 +706,29 @@ def ones_like(tensor, dtype=None, name=None, optimize=True):
 
 
 def shape_n(input, out_type=dtypes.int32, name=None):  # noqa: A002
-    """The shapes of a list of tensors, one 1-D tensor each (op `ShapeN`)."""
+    """The shapes of a list of tensors, one 1-D tensor each (op `ShapeN`).
+
+    Args:
+        input: a list of Tensors.
+        out_type: int32 or int64.
+        name: optional node name.
+
+    Returns:
+        A list of 1-D Tensors of dtype out_type.
+    """
     return apply_op("ShapeN", input=list(input), out_type=out_type, name=name)
 
 
 def broadcast_to(input, shape, name=None):  # noqa: A002
     """Broadcasts `input` to `shape` with numpy rules (op `BroadcastTo`).
+
+    Args:
+        input: a Tensor.
+        shape: int32/int64 vector, the target shape.
+        name: optional node name.
+
+    Returns:
+        A Tensor of input's dtype and the target shape.
 
     Raises:
         ValueError: incompatible static shapes.
@@ -793,4 +737,7 @@ def broadcast_to(input, shape, name=None):  # noqa: A002
     return apply_op("BroadcastTo", input=input, shape=index_arg(shape), name=name)
 
 
+# Defined in slicing.py; also reachable here, where TF's array_ops has them.
 boolean_mask = slicing.boolean_mask
+gather = slicing.gather
+pad = slicing.pad

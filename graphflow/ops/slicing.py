@@ -1,7 +1,7 @@
-"""Slicing and indexing: Slice, StridedSlice (and `Tensor.__getitem__`), GatherV2, OneHot and
-boolean_mask, plus the build-time helpers shape functions of this module and of
-`graphflow/ops/manip_ops.py` share: folding of shape-like inputs (`constant_value`,
-`partial_shape`) and TF-style shape errors (`shape_error`).
+"""Slicing, indexing and padding: Slice, StridedSlice (and `Tensor.__getitem__`), GatherV2,
+OneHot, boolean_mask and Pad/PadV2/MirrorPad (Slice's inverse), plus the build-time helpers the
+shape functions of this module and of `graphflow/ops/manip_ops.py` share: folding of shape-like
+inputs (`constant_value`, `partial_shape`) and TF-style shape errors (`shape_error`).
 
 `getitem(tensor, key)` builds exactly the nodes TF1 builds for `tensor[key]`: the packed
 `strided_slice/stack`, `strided_slice/stack_1`, `strided_slice/stack_2` and a `strided_slice`
@@ -343,6 +343,47 @@ registry.register_op(
         "(indices outside [0, depth) give all off_value).")
 
 
+# ----------------------------------------------------------------------------- Pad, PadV2, MirrorPad
+def _pad_shape(op):
+    shape, paddings = op.inputs[0].shape, op.inputs[1]
+    pad_shape = with_rank(op, paddings, 2)
+    n = pad_shape._values[0] if pad_shape.rank == 2 else None
+    if pad_shape.rank == 2 and pad_shape._values[1] not in (None, 2):
+        raise shape_error(op, f"Dimension must be 2 but is {pad_shape._values[1]}")
+    if n is not None:
+        with_rank(op, op.inputs[0], n)
+    value = constant_value(paddings)
+    if value is None:
+        return [tensor_shape.unknown_shape(n if n is not None else shape.rank)]
+    dims = shape._values if shape.rank is not None else (None,) * value.shape[0]
+    out = []
+    for d, (before, after) in zip(dims, value.tolist()):
+        if before < 0 or after < 0:
+            raise shape_error(op, "Paddings must be non-negative")
+        out.append(None if d is None else d + before + after)
+    return [TensorShape(out)]
+
+
+registry.register_op(
+    "Pad", inputs=["input: T", "paddings: Tpaddings"], outputs=["output: T"],
+    attrs=["T: type", "Tpaddings: {int32, int64} = int32"], shape_fn=_pad_shape,
+    doc="Pad: zeros added before/after each dim as paddings[i] = [before, after]. Gradient "
+        "slices the interior.")
+
+registry.register_op(
+    "PadV2", inputs=["input: T", "paddings: Tpaddings", "constant_values: T"],
+    outputs=["output: T"], attrs=["T: type", "Tpaddings: {int32, int64} = int32"],
+    shape_fn=_pad_shape,
+    doc="PadV2: Pad with the scalar `constant_values`. Gradient slices the interior.")
+
+registry.register_op(
+    "MirrorPad", inputs=["input: T", "paddings: Tpaddings"], outputs=["output: T"],
+    attrs=["T: type", "Tpaddings: {int32, int64} = int32", "mode: string"],
+    shape_fn=_pad_shape,
+    doc="MirrorPad: pads with a mirror image of the edges, excluding (REFLECT) or including "
+        "(SYMMETRIC) the edge element. Gradient folds the mirrored parts back.")
+
+
 # ----------------------------------------------------------------------------- public functions
 def slice(input_, begin, size, name=None):  # noqa: A001 - TF's public name
     """Extracts `input_[begin[i] : begin[i] + size[i]]` along every dimension (op `Slice`).
@@ -653,3 +694,60 @@ def boolean_mask(tensor, mask, name="boolean_mask", axis=None):
 def _shape(tensor):
     return shape_internal(tensor, out_type=dtypes.int32)
 
+
+# ----------------------------------------------------------------------------- padding
+def pad(tensor, paddings, mode="CONSTANT", name=None, constant_values=0):
+    """Pads `tensor` (op `Pad`, `PadV2` with a non-zero constant, or `MirrorPad`).
+
+    Args:
+        tensor: a Tensor.
+        paddings: int matrix [rank, 2] of (before, after) counts.
+        mode: "CONSTANT", "REFLECT" or "SYMMETRIC" (any case).
+        name: optional node name.
+        constant_values: the CONSTANT padding value, of tensor's dtype.
+
+    Returns:
+        A Tensor of tensor's dtype.
+
+    Raises:
+        ValueError: an unknown mode, or paddings that do not fit the rank (build time).
+        InvalidArgumentError: negative paddings, or mirrored paddings larger than the dim.
+    """
+    mode = mode.upper()
+    if mode == "CONSTANT":
+        if (not isinstance(constant_values, graph_lib.Tensor) and np.ndim(constant_values) == 0
+                and constant_values == np.zeros_like(constant_values)):
+            result = apply_op("Pad", input=tensor, paddings=paddings, name=name)
+        else:
+            result = apply_op("PadV2", input=tensor, paddings=paddings,
+                              constant_values=constant_values, name=name)
+    elif mode in ("REFLECT", "SYMMETRIC"):
+        result = apply_op("MirrorPad", input=tensor, paddings=paddings, mode=mode, name=name)
+    else:
+        raise ValueError('Value of argument `mode` expected to be one of "CONSTANT", "REFLECT", '
+                         f'or "SYMMETRIC". Received `mode` = {mode}')
+    _refine_pad_shape(result, paddings)
+    return result
+
+
+def _known_paddings(paddings):
+    """Paddings as nested Python values with None where not known at build time."""
+    if isinstance(paddings, graph_lib.Tensor):
+        value = constant_value(paddings)
+        return None if value is None else value.tolist()
+    if isinstance(paddings, (list, tuple)):
+        return [_known_paddings(p) for p in paddings]
+    return paddings
+
+
+def _refine_pad_shape(result, paddings):
+    """TF's pad() refines a partly unknown result with rows of paddings known as constants."""
+    in_shape = result.op.inputs[0].shape
+    known = _known_paddings(paddings)
+    if in_shape.rank is None or result.shape.is_fully_defined() or known is None:
+        return
+    dims = []
+    for pads, d in zip(known, in_shape._values):
+        unknown = d is None or pads is None or any(p is None for p in pads)
+        dims.append(None if unknown else d + sum(pads))
+    result.set_shape(dims)

@@ -116,17 +116,20 @@ def test_gather_batch_dims_scalar_empty_and_noncontiguous():
     assert_close(got, params.T[:, [1, 0]])
 
 
-def test_gather_numba_kernel_matches_reference_on_large_inputs():
+@pytest.mark.parametrize("threshold", [1, 1 << 40], ids=["parallel", "serial"])
+def test_gather_numba_kernels_match_reference(monkeypatch, threshold):
+    monkeypatch.setattr(cpu_manip, "PARALLEL_THRESHOLD", threshold)
     rng = np.random.default_rng(1)
-    params = rng.standard_normal((64, 300, 8)).astype(np.float16)  # moved as uint16
-    indices = rng.integers(0, 300, size=(50, 3))
+    params = rng.standard_normal((6, 30, 4)).astype(np.float16)  # moved as uint16
+    indices = rng.integers(0, 30, size=(5, 3))
     ph = tf.placeholder(tf.float16, params.shape)
-    out = tf.gather(ph, indices, axis=1)
-    got = run(out, {ph: params})
-    assert got.size >= cpu_manip.PARALLEL_THRESHOLD
-    attrs = {"batch_dims": 0}
-    assert_close(got, reference.evaluate("GatherV2", attrs, params, indices, np.array(1))[0])
+    got = run(tf.gather(ph, indices, axis=1), {ph: params})
+    want = reference.evaluate("GatherV2", {"batch_dims": 0}, params, indices, np.array(1))[0]
+    assert_close(got, want)
     assert_close(got, np.take(params, indices, axis=1))
+    per_batch = rng.integers(0, 30, size=(6, 2))
+    batched = run(tf.gather(ph, per_batch, axis=1, batch_dims=1), {ph: params})
+    assert_close(batched, np.stack([params[b][per_batch[b]] for b in range(6)]))
 
 
 def test_gather_axis_from_a_tensor():
@@ -161,10 +164,15 @@ def test_one_hot_defaults_dtypes_and_edge_cases():
     assert values[2].shape == (0, 2, 3) and values[2].dtype == np.int32
     assert values[3].shape == (1, 0)
     assert values[4].tolist() == [[-1, 1], [1, -1]]
-    big = np.random.default_rng(2).integers(-1, 70, size=(4000, 3))
-    got = run(tf.one_hot(big, 64, axis=1))
-    assert got.size >= cpu_manip.PARALLEL_THRESHOLD
-    assert_close(got, _one_hot_twin(big, 64, 1.0, 0.0, 1).astype(np.float32))
+
+
+@pytest.mark.parametrize("threshold", [1, 1 << 40], ids=["parallel", "serial"])
+def test_one_hot_numba_kernels_match_numpy(monkeypatch, threshold):
+    monkeypatch.setattr(cpu_manip, "PARALLEL_THRESHOLD", threshold)
+    indices = np.random.default_rng(2).integers(-1, 9, size=(40, 3))
+    for axis in (0, 1, -1):
+        got = run(tf.one_hot(indices, 8, axis=axis, on_value=True, off_value=False))
+        assert_close(got, _one_hot_twin(indices, 8, True, False, axis))
 
 
 BUILD_ERRORS = [

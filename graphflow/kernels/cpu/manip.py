@@ -16,7 +16,8 @@ from graphflow.kernels import registry
 from graphflow.kernels.cpu import use_reference
 from graphflow.kernels.reference import manip as ref_manip
 
-PARALLEL_THRESHOLD = 1 << 16
+# Copy-only kernels are memory bound: threads pay off only on large outputs.
+PARALLEL_THRESHOLD = 1 << 20
 
 use_reference("Reshape", "Transpose", "Squeeze", "ExpandDims", "ConcatV2", "Split", "SplitV",
               "Slice", "StridedSlice", "Tile", "Pad", "PadV2", "MirrorPad", "ReverseV2",
@@ -38,14 +39,12 @@ def _gather_serial(params, indices, out):
 
 @numba.njit(cache=True, nogil=True, parallel=True)
 def _gather_parallel(params, indices, out):
-    outer, count = params.shape[1], indices.shape[1]
-    for row in numba.prange(params.shape[0] * outer * count):
-        b = row // (outer * count)
-        o = row // count - b * outer
-        k = row - (b * outer + o) * count
-        j = indices[b, k]
-        for i in range(params.shape[3]):
-            out[b, o, k, i] = params[b, o, j, i]
+    for b in range(params.shape[0]):
+        for o in range(params.shape[1]):
+            for k in numba.prange(indices.shape[1]):
+                j = indices[b, k]
+                for i in range(params.shape[3]):
+                    out[b, o, k, i] = params[b, o, j, i]
 
 
 @numba.njit(cache=True, nogil=True)
@@ -58,12 +57,10 @@ def _one_hot_serial(indices, on, off, out):
 
 @numba.njit(cache=True, nogil=True, parallel=True)
 def _one_hot_parallel(indices, on, off, out):
-    depth = out.shape[1]
-    for row in numba.prange(out.shape[0] * depth):
-        p = row // depth
-        d = row - p * depth
-        for s in range(out.shape[2]):
-            out[p, d, s] = on if indices[p, s] == d else off
+    for p in numba.prange(out.shape[0]):
+        for d in range(out.shape[1]):
+            for s in range(out.shape[2]):
+                out[p, d, s] = on if indices[p, s] == d else off
 
 
 def _byte_type(dtype):
@@ -91,7 +88,7 @@ def _gather_v2(node, state):
         src = _as_bytes(params, (b, o, n, i), kind)
         idx = np.ascontiguousarray(indices, dtype=np.int64).reshape(b, k)
         out = np.empty((b, o, k, i), dtype=kind)
-        big = out.size >= PARALLEL_THRESHOLD
+        big = out.size >= PARALLEL_THRESHOLD and k > 1
         (_gather_parallel if big else _gather_serial)(src, idx, out)
         return (out.view(params.dtype).reshape(out_shape),)
     return run
@@ -113,7 +110,7 @@ def _one_hot(node, state):
         out = np.empty((prefix, depth, suffix), dtype=kind)
         on = _as_bytes(on_value, (1,), kind)[0]
         off = _as_bytes(off_value, (1,), kind)[0]
-        big = out.size >= PARALLEL_THRESHOLD
+        big = out.size >= PARALLEL_THRESHOLD and prefix > 1
         (_one_hot_parallel if big else _one_hot_serial)(idx, on, off, out)
         shape = indices.shape[:axis] + (depth,) + indices.shape[axis:]
         return (out.view(on_value.dtype).reshape(shape),)
