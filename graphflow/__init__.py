@@ -19,7 +19,8 @@ from graphflow.config import ConfigProto, GPUOptions, GraphOptions, RunMetadata,
 from graphflow.session import InteractiveSession, Session, get_default_session
 from graphflow.ops.constant_op import constant, convert_to_tensor
 from graphflow.ops.math_ops import (
-    abs, accumulate_n, add, add_n, argmax, argmin, cast, ceil, clip_by_value, cos, cumsum, div,
+    abs, accumulate_n, add, add_n, argmax, argmin, cast, ceil, clip_by_value, cos, cumprod, cumsum,
+    div,
     divide, equal, exp, expm1, floor, floordiv, floormod, greater, greater_equal, less,
     less_equal, log, log1p, logical_and, logical_not, logical_or, logical_xor, maximum, minimum,
     mod, multiply, negative, not_equal, pow, range, realdiv, reciprocal, reduce_all, reduce_any,

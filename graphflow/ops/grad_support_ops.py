@@ -130,3 +130,32 @@ def _segment_sum_grad(op, grad):
 
 registry.set_gradient("StridedSliceGrad", _strided_slice_grad_grad)
 registry.set_gradient("UnsortedSegmentSum", _segment_sum_grad)
+
+
+def _mirror_pad_grad_shape(op):
+    shape = op.inputs[0].shape
+    paddings = constant_op.constant_value(op.inputs[1])
+    if shape.rank is None or paddings is None:
+        return [tensor_shape.unknown_shape(shape.rank)]
+    return [tensor_shape.TensorShape(
+        [None if d is None else d - int(p[0]) - int(p[1])
+         for d, p in zip(shape._values, paddings)])]
+
+
+registry.register_op(
+    "MirrorPadGrad", inputs=["input: T", "paddings: Tpaddings"], outputs=["output: T"],
+    attrs=["T: type", "Tpaddings: {int32, int64} = int32", "mode: string"],
+    shape_fn=_mirror_pad_grad_shape,
+    doc="MirrorPadGrad: folds the mirrored borders of a MirrorPad gradient back in.")
+
+
+def mirror_pad_grad(grad, paddings, mode, name=None):
+    return apply_op("MirrorPadGrad", input=grad, paddings=paddings, mode=mode, name=name)
+
+
+def _mirror_pad_grad_grad(op, grad):
+    from graphflow.ops import manip_ops
+    return [manip_ops.pad(grad, op.inputs[1], mode=op.get_attr("mode")), None]
+
+
+registry.set_gradient("MirrorPadGrad", _mirror_pad_grad_grad)

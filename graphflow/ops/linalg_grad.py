@@ -33,6 +33,7 @@ def _batch_matmul_grad(op, grad):
 
 
 registry.set_gradient("MatMul", _matmul_grad)
+registry.set_gradient("SparseMatMul", _matmul_grad)
 for _type in ("BatchMatMulV2", "BatchMatMulV3"):
     if _type in registry.registered_ops():
         registry.set_gradient(_type, _batch_matmul_grad)

@@ -162,3 +162,10 @@ registry.set_gradient("Fill", _fill_grad)
 registry.set_gradient("BroadcastTo", _broadcast_to_grad)
 if "ClipByValue" in registry.registered_ops():
     registry.set_gradient("ClipByValue", _clip_by_value_grad)
+
+
+def _mirror_pad_grad(op, grad):
+    return [grad_support_ops.mirror_pad_grad(grad, op.inputs[1], op.get_attr("mode")), None]
+
+
+registry.set_gradient("MirrorPad", _mirror_pad_grad)

@@ -2,9 +2,10 @@
 fill and the zeros/ones families, shape_n and broadcast_to.
 
 Slicing, indexing and padding (Slice, StridedSlice and `Tensor.__getitem__`, GatherV2, OneHot,
-boolean_mask, Pad/PadV2/MirrorPad) live in `graphflow/ops/slicing.py`. Shape functions follow TensorFlow's C++ shape inference: shape-like
-inputs are folded at build time (`constant_value`, `partial_shape`) so static shapes are as
-exact as TF's, and impossible shapes raise TF's ValueError naming the node.
+boolean_mask, Pad/PadV2/MirrorPad) live in `graphflow/ops/slicing.py`. Shape functions follow
+TensorFlow's C++ shape inference: shape-like inputs are folded at build time (`constant_value`,
+`partial_shape`) so static shapes are as exact as TF's, and impossible shapes raise TF's
+ValueError naming the node.
 """
 
 import numbers

@@ -216,3 +216,45 @@ def _cumsum_grad(op, grad):
 
 
 registry.set_gradient("Cumsum", _cumsum_grad)
+
+
+def _cumprod_grad(op, grad):
+    """TF's formula: reverse cumsum of grad * out, divided by x (undefined where x == 0)."""
+    x, axis = op.inputs
+    exclusive, reverse = op.get_attr("exclusive"), op.get_attr("reverse")
+    out = math_ops.cumprod(x, axis, exclusive=exclusive, reverse=reverse)
+    summed = math_ops.cumsum(out * grad, axis, exclusive=exclusive, reverse=not reverse)
+    return [summed / x, None]
+
+
+def _prod_grad(op, grad):
+    """Product of all other elements, via exclusive cumprods from both ends (exact with
+    zeros), as TF's _ProdGrad. Needs a known rank and constant axes."""
+    x, axes = op.inputs
+    rank = x.shape.rank
+    axes_value = constant_op.constant_value(axes)
+    if rank is None or axes_value is None:
+        raise NotImplementedError(f"gradient of Prod '{op.name}' needs a known rank and "
+                                  "constant reduction axes")
+    reduced = sorted({int(a) % rank for a in axes_value.reshape(-1)}) if rank else []
+    other = [i for i in range(rank) if i not in reduced]
+    perm = reduced + other
+    grad = _broadcast_back(op, grad)
+    shape = array_ops.shape(x)
+    permuted = manip_ops.transpose(x, perm)
+    reduced_num = math_ops.reduce_prod(slicing_gather(shape, reduced))
+    other_num = math_ops.reduce_prod(slicing_gather(shape, other))
+    flat = manip_ops.reshape(permuted, array_ops.stack([reduced_num, other_num]))
+    left = math_ops.cumprod(flat, 0, exclusive=True)
+    right = math_ops.cumprod(flat, 0, exclusive=True, reverse=True)
+    others = manip_ops.reshape(left * right, array_ops.shape(permuted))
+    return [grad * manip_ops.transpose(others, np.argsort(perm)), None]
+
+
+def slicing_gather(shape, indices):
+    from graphflow.ops import slicing
+    return slicing.gather(shape, np.array(indices, dtype=np.int32))
+
+
+registry.set_gradient("Cumprod", _cumprod_grad)
+registry.set_gradient("Prod", _prod_grad)

@@ -256,6 +256,12 @@ registry.register_op(
            "Tidx: {int32, int64} = int32"],
     shape_fn=_cumsum_shape, doc="Cumsum: running sum along axis (exclusive/reverse variants).")
 
+registry.register_op(
+    "Cumprod", inputs=["x: T", "axis: Tidx"], outputs=["out: T"],
+    attrs=["exclusive: bool = false", "reverse: bool = false", f"T: {_NUMBER}",
+           "Tidx: {int32, int64} = int32"],
+    shape_fn=_cumsum_shape, doc="Cumprod: running product along axis (exclusive/reverse).")
+
 
 # ------------------------------------------------------------------------ public functions
 def _unary(op_type, public_name, doc):
@@ -762,3 +768,8 @@ def argmin(input, axis=None, name=None, dimension=None, output_type=dtypes.int64
 def cumsum(x, axis=0, exclusive=False, reverse=False, name=None):
     """Cumulative sum along `axis` (op `Cumsum`)."""
     return apply_op("Cumsum", x=x, axis=axis, exclusive=exclusive, reverse=reverse, name=name)
+
+
+def cumprod(x, axis=0, exclusive=False, reverse=False, name=None):
+    """Cumulative product along `axis` (op `Cumprod`); exclusive starts from 1."""
+    return apply_op("Cumprod", x=x, axis=axis, exclusive=exclusive, reverse=reverse, name=name)

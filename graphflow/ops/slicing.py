@@ -186,11 +186,23 @@ def shape_as_tensor(dims):
 
 
 def index_arg(value):
-    """An int vector argument; an empty Python list becomes an empty int32 array (constant_op
-    cannot yet convert `[]` to an integer dtype)."""
-    if isinstance(value, (list, tuple)) and not value:
+    """An int vector argument as TF converts it: a TensorShape or Dimensions give their ints
+    (ValueError when unknown) and `[]` an empty int32 vector (constant_op does not convert
+    these yet)."""
+    if isinstance(value, tensor_shape.TensorShape):
+        if not value.is_fully_defined():
+            raise ValueError(f"Cannot convert a partially known TensorShape {value} to a Tensor.")
+        return value.as_list()
+    if not isinstance(value, (list, tuple)):
+        return value
+    if not value:
         return np.zeros(0, np.int32)
-    return value
+    if not any(isinstance(v, tensor_shape.Dimension) for v in value):
+        return value
+    for v in value:
+        if isinstance(v, tensor_shape.Dimension) and v.value is None:
+            raise ValueError(f"Cannot convert an unknown Dimension to a Tensor: {v}")
+    return [tensor_shape.dimension_value(v) for v in value]
 
 
 def as_named_tensor(value, name):
@@ -343,7 +355,7 @@ registry.register_op(
         "(indices outside [0, depth) give all off_value).")
 
 
-# ----------------------------------------------------------------------------- Pad, PadV2, MirrorPad
+# ----------------------------------------------------------------------------- Pad, MirrorPad
 def _pad_shape(op):
     shape, paddings = op.inputs[0].shape, op.inputs[1]
     pad_shape = with_rank(op, paddings, 2)
@@ -428,10 +440,11 @@ def strided_slice(input_, begin, end, strides=None, begin_mask=0, end_mask=0, el
         InvalidArgumentError: at run time, e.g. a shrunk index out of bounds.
     """
     del var
+    begin, end = index_arg(begin), index_arg(end)
     if strides is None:
         from graphflow.ops import manip_ops  # manip_ops imports this module
         strides = manip_ops.ones_like(begin)
-    return apply_op("StridedSlice", input=input_, begin=begin, end=end, strides=strides,
+    return apply_op("StridedSlice", input=input_, begin=begin, end=end, strides=index_arg(strides),
                     begin_mask=begin_mask, end_mask=end_mask, ellipsis_mask=ellipsis_mask,
                     new_axis_mask=new_axis_mask, shrink_axis_mask=shrink_axis_mask, name=name)
 

@@ -294,3 +294,111 @@ def test_matmul_matches_tf(tf1):
     assert gf_shapes == tf_shapes
     for got, want in zip(gf_values, tf_values):
         assert_close(got, want, rtol=1e-5, atol=1e-5)
+
+
+# ------------------------------------------------------------------------ tensordot
+TENSORDOT_CASES = [
+    ([2, 3, 4], [4, 3, 5], [[1, 2], [1, 0]], [2, 5]),
+    ([2, 3], [3, 5], 1, [2, 5]),
+    ([2, 3, 4], [3, 4, 5], 2, [2, 5]),
+    ([2, 3], [4, 5], 0, [2, 3, 4, 5]),
+    ([2, 3, 4], [4, 3], [[-1, -2], [0, 1]], [2]),
+    ([3, 4], [3, 4], [[0, 1], [0, 1]], []),
+    ([2, 3], [3], (1, 0), [2]),
+    ([2, 0, 3], [3, 4], 1, [2, 0, 4]),
+]
+
+
+def _np_tensordot(a, b, axes):
+    if not isinstance(axes, int) and isinstance(axes[0], int):
+        axes = ([axes[0]], [axes[1]])
+    return np.tensordot(a.astype(np.float64), b.astype(np.float64), axes)
+
+
+@pytest.mark.parametrize("sa,sb,axes,expected", TENSORDOT_CASES,
+                         ids=[str(c[2]) + str(c[0]) for c in TENSORDOT_CASES])
+def test_tensordot_known_shapes(sa, sb, axes, expected):
+    a_val, b_val = _sample(sa, np.float32), _sample(sb, np.float32)
+    a, b = gf.placeholder(gf.float32, sa), gf.placeholder(gf.float32, sb)
+    out = gf.tensordot(a, b, axes)
+    got = evaluate(out, {a: a_val, b: b_val})
+    assert got.shape == tuple(expected)
+    check_fully_inferred(out, got)
+    assert_close(got, _np_tensordot(a_val, b_val, axes).astype(np.float32))
+    types = {op.type for op in gf.get_default_graph().get_operations()}
+    assert not types & {"Shape", "GatherV2", "Prod"}        # shapes are Python constants
+
+
+def test_tensordot_skips_identity_transpose_and_reshape():
+    a, b = gf.placeholder(gf.float32, [2, 3], name="a"), gf.placeholder(gf.float32, [3, 5])
+    out = gf.tensordot(a, b, 1)
+    assert out.op.name == "Tensordot/MatMul" and out.op.inputs[0] is a
+
+
+@pytest.mark.parametrize("sa,sb,axes,feed_a,feed_b,static", [
+    ([None, 3], [3, 5], 1, (4, 3), (3, 5), [None, 5]),
+    ([None, 3, 4], [None, 4, 3], [[1, 2], [2, 1]], (2, 3, 4), (6, 4, 3), [None, None]),
+    ([None, 3], [2, None], 0, (2, 3), (2, 4), [None, 3, 2, None]),
+    ([4, 3], [None, 3], [[1], [1]], (4, 3), (5, 3), [4, None]),
+])
+def test_tensordot_partially_known_shapes(sa, sb, axes, feed_a, feed_b, static):
+    a_val, b_val = _sample(feed_a, np.float64), _sample(feed_b, np.float64)
+    a, b = gf.placeholder(gf.float64, sa), gf.placeholder(gf.float64, sb)
+    out = gf.tensordot(a, b, axes)
+    assert out.shape.as_list() == static and out.op.name == "Tensordot"
+    names = {op.name for op in gf.get_default_graph().get_operations()}
+    assert {"Tensordot/axes", "Tensordot/free", "Tensordot/Shape", "Tensordot/GatherV2",
+            "Tensordot/Prod", "Tensordot/concat", "Tensordot/stack", "Tensordot/transpose",
+            "Tensordot/Reshape", "Tensordot/MatMul"} <= names
+    got = evaluate(out, {a: a_val, b: b_val})
+    assert_close(got, _np_tensordot(a_val, b_val, axes))
+
+
+def test_tensordot_python_values_and_name():
+    out = gf.tensordot([[1.0, 2.0], [3.0, 4.0]], [[1.0], [1.0]], axes=1, name="td")
+    assert out.op.name == "td/MatMul"
+    assert [t.op.name for t in out.op.inputs] == ["td/a", "td/b"]
+    assert_close(evaluate(out), np.float32([[3.0], [7.0]]))
+
+
+def test_tensordot_errors():
+    a = gf.placeholder(gf.float32, [2, 3])
+    b = gf.placeholder(gf.float32, [3, 4])
+    with pytest.raises(ValueError, match="`axes` must be at least 0"):
+        gf.tensordot(a, b, -1)
+    with pytest.raises(ValueError, match="must not be larger than the number of dimensions"):
+        gf.tensordot(a, b, 3)
+    with pytest.raises(ValueError, match="must be an integer or have length 2"):
+        gf.tensordot(a, b, [[1], [0], [0]])
+    with pytest.raises(ValueError, match="Different number of contraction axes"):
+        gf.tensordot(a, b, [[1], [0, 1]])
+    with pytest.raises(ValueError, match="Dimensions must be equal"):
+        gf.tensordot(a, b, [[0], [0]])
+    with pytest.raises(TypeError):
+        gf.tensordot(a, gf.placeholder(gf.float64, [3, 4]), 1)
+    with pytest.raises(NotImplementedError, match="ListDiff"):
+        gf.tensordot(gf.placeholder(gf.float32), b, [[1], [0]])
+
+
+@pytest.mark.tf
+def test_tensordot_matches_tf(tf1):
+    cases = [([2, 3, 4], [4, 3, 5], [[1, 2], [1, 0]]), ([None, 3], [3, 5], 1),
+             ([None, 3, 4], [None, 4, 3], [[1, 2], [2, 1]]), ([2, 3], [4, 5], 0),
+             ([None, 3], [2, None], 0), ([2, 3, 4], [4, 3], [[-1, -2], [0, 1]])]
+    feeds = [((2, 3, 4), (4, 3, 5)), ((4, 3), (3, 5)), ((2, 3, 4), (6, 4, 3)),
+             ((2, 3), (4, 5)), ((2, 3), (2, 4)), ((2, 3, 4), (4, 3))]
+    for (sa, sb, axes), (fa, fb) in zip(cases, feeds):
+        a_val, b_val = _sample(fa, np.float32), _sample(fb, np.float32)
+        results = []
+        for lib in (tf1, gf):
+            graph = lib.Graph()
+            with graph.as_default():
+                a, b = lib.placeholder(lib.float32, sa, name="a"), lib.placeholder(lib.float32, sb)
+                out = lib.tensordot(a, b, axes)
+                nodes = [(op.name, op.type, [t.name for t in op.inputs])
+                         for op in graph.get_operations()]
+                with lib.Session(graph=graph) as sess:
+                    value = sess.run(out, {a: a_val, b: b_val})
+            results.append((nodes, out.name, out.shape.as_list(), value))
+        assert results[1][:3] == results[0][:3]
+        assert_close(results[1][3], results[0][3], rtol=1e-5, atol=1e-5)

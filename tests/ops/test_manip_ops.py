@@ -257,6 +257,17 @@ def test_build_time_errors(build, message):
         build()
 
 
+def test_shape_arguments_given_as_static_shapes():
+    x = tf.placeholder(tf.float32, [2, 3])
+    assert tf.reshape(x, tf.zeros([3, 2]).shape).shape.as_list() == [3, 2]
+    assert tf.reshape(x, [x.shape[1], -1]).shape.as_list() == [3, 2]
+    assert tf.tile(x, tf.TensorShape([1, 2])).shape.as_list() == [2, 6]
+    with pytest.raises(ValueError, match="partially known TensorShape"):
+        tf.reshape(x, tf.placeholder(tf.float32, [None, 2]).shape)
+    with pytest.raises(ValueError, match="unknown Dimension"):
+        tf.reshape(x, [tf.placeholder(tf.float32, [None]).shape[0], 2])
+
+
 def test_type_errors():
     with pytest.raises(TypeError):
         tf.reshape(tf.zeros([2]), [2.0])
@@ -393,6 +404,9 @@ X = np.arange(24, dtype=np.float32).reshape(2, 3, 4)
 TF_CASES = {
     "reshape": lambda t, ph: t.reshape(ph(X), [4, -1]),
     "reshape_partial": lambda t, ph: t.reshape(ph(X, [None, 3, 4]), [-1, 12]),
+    "reshape_to_tensor_shape": lambda t, ph: t.reshape(ph(X), ph(X.reshape(4, 6)).shape),
+    "reshape_dimensions": lambda t, ph: (lambda x: t.reshape(x, [x.shape[0], -1]))(ph(X)),
+    "zeros_of_tensor_shape": lambda t, ph: t.zeros(ph(X).shape, t.int64),
     "transpose": lambda t, ph: t.transpose(ph(X)),
     "transpose_unknown_rank": lambda t, ph: t.transpose(ph(X, None), name="T"),
     "squeeze": lambda t, ph: t.squeeze(ph(X[:1, :, :1]), axis=[0]),

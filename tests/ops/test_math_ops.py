@@ -931,28 +931,30 @@ def test_argmax_errors():
 
 
 # ------------------------------------------------------------------------ Cumsum
-def cumsum_oracle(x, axis, exclusive, reverse):
+def scan_oracle(x, axis, exclusive, reverse, product):
+    """Running sum (product) with Python numbers, wrapped or rounded to x's dtype."""
     moved = np.moveaxis(x, axis, -1)
     out = np.empty(moved.shape, dtype=object if x.dtype.kind in "iu" else np.float64)
     for idx in np.ndindex(*moved.shape[:-1]):
         row = moved[idx].tolist()
         order = list(range(len(row)))[::-1] if reverse else list(range(len(row)))
-        total = 0
+        total = 1 if product else 0
         for i in order:
             if exclusive:
                 out[idx + (i,)] = total
-                total += row[i]
-            else:
-                total += row[i]
+            total = total * row[i] if product else total + row[i]
+            if not exclusive:
                 out[idx + (i,)] = total
     out = np.moveaxis(out, -1, axis)
     return wrap_ints(out, x.dtype) if x.dtype.kind in "iu" else out.astype(x.dtype)
 
 
+@pytest.mark.parametrize("fn", [gf.cumsum, gf.cumprod])
 @pytest.mark.parametrize("dtype", [F32, F64, I32, I64, U8, F16])
-def test_cumsum(dtype):
-    values = [sample((3, 4), dtype), sample((4, 3), dtype).T, sample((0, 3), dtype),
-              sample((5,), dtype)]
+def test_cumsum_cumprod(fn, dtype):
+    domain = "small" if fn is gf.cumprod else "any"
+    values = [sample((3, 4), dtype, domain), sample((4, 3), dtype, domain).T,
+              sample((0, 3), dtype, domain), sample((5,), dtype, domain)]
     feeds, outs, want = {}, [], []
     for value in values:
         x = gf.placeholder(dtype, value.shape)
@@ -960,8 +962,8 @@ def test_cumsum(dtype):
         for axis in range(-value.ndim, value.ndim):
             for exclusive in (False, True):
                 for reverse in (False, True):
-                    outs.append(gf.cumsum(x, axis, exclusive=exclusive, reverse=reverse))
-                    want.append(cumsum_oracle(value, axis, exclusive, reverse))
+                    outs.append(fn(x, axis, exclusive=exclusive, reverse=reverse))
+                    want.append(scan_oracle(value, axis, exclusive, reverse, fn is gf.cumprod))
     for out, got, w in zip(outs, evaluate(outs, feeds), want):
         check_fully_inferred(out, got)
         close(got, w, dtype)
@@ -972,6 +974,8 @@ def test_cumsum_errors():
     x = gf.placeholder(gf.float32, [2, 3])
     with pytest.raises(errors.InvalidArgumentError, match="Invalid axis dimension"):
         evaluate(gf.cumsum(x, 2), {x: np.ones((2, 3))})
+    with pytest.raises(errors.InvalidArgumentError, match="Invalid axis dimension"):
+        evaluate(gf.cumprod(x, -3), {x: np.ones((2, 3))})
     s = gf.placeholder(gf.float32)
     with pytest.raises(errors.InvalidArgumentError, match="rank >= 1"):
         evaluate(gf.cumsum(s), {s: 1.0})
@@ -1008,7 +1012,7 @@ def test_function_names_match_tf_conventions():
 # ------------------------------------------------------------------------ every op is covered
 COVERED = (set(UNARY) | set(BINARY) | set(REDUCTIONS) |
            {"LogicalNot", "Any", "All", "AddN", "Cast", "ClipByValue", "Select", "SelectV2",
-            "Where", "Range", "ArgMax", "ArgMin", "Cumsum"})
+            "Where", "Range", "ArgMax", "ArgMin", "Cumsum", "Cumprod"})
 
 
 def test_every_math_op_has_a_test_record_and_kernels():

@@ -5,4 +5,4 @@ from graphflow.kernels.cpu import use_reference
 use_reference("Const", "Identity", "StopGradient", "PlaceholderWithDefault", "NoOp", "Shape",
               "Size", "Rank", "Pack", "Unpack")
 use_reference("BroadcastGradientArgs", "DynamicStitch", "StridedSliceGrad", "UnsortedSegmentSum",
-              "InvertPermutation")
+              "InvertPermutation", "MirrorPadGrad")

@@ -23,6 +23,7 @@ _FASTMATH = {"contract", "afn", "reassoc"}
 use_reference(*(t for t in ref_math.UNARY if t not in ("Sigmoid", "Rsqrt")))
 use_reference(*(t for t in ref_math.BINARY if t != "SquaredDifference"))
 use_reference("AddN", "Cast", "Select", "SelectV2", "Where", "Range", "ArgMax", "ArgMin",
+              "Cumprod",
               "Cumsum", "Any", "All", "ClipByValue")
 
 

@@ -11,7 +11,6 @@ import numba
 import numpy as np
 
 from graphflow.kernels import checks
-from graphflow.kernels import reference
 from graphflow.kernels import registry
 from graphflow.kernels.cpu import use_reference
 from graphflow.kernels.reference import manip as ref_manip
@@ -99,7 +98,7 @@ def _one_hot(node, state):
     attrs = node._attrs
     kind = _byte_type(node.get_attr("T").as_numpy_dtype)
     if kind is None:
-        return lambda *args: reference.REFERENCE["OneHot"](attrs, *args)
+        return lambda *args: ref_manip.one_hot(attrs, *args)
 
     def run(indices, depth, on_value, off_value):
         depth, axis = ref_manip.one_hot_plan(indices.shape, depth, on_value, off_value,

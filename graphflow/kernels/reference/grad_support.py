@@ -85,3 +85,25 @@ def invert_permutation(attrs, x):
     y = np.empty_like(x)
     y[x] = np.arange(x.size, dtype=x.dtype)
     return (y,)
+
+
+@reference("MirrorPadGrad")
+def mirror_pad_grad(attrs, grad, paddings):
+    offset = 0 if attrs["mode"].upper() == "SYMMETRIC" else 1
+    if paddings.shape != (grad.ndim, 2):
+        raise checks.invalid(f"paddings must be a matrix with shape [{grad.ndim}, 2], got "
+                             f"{list(paddings.shape)}")
+    out = grad
+    for axis, (before, after) in enumerate(paddings.tolist()):
+        moved = np.moveaxis(out, axis, 0)
+        n = moved.shape[0] - before - after
+        if n < 0 or before > n - offset or after > n - offset:
+            raise checks.invalid(f"paddings {paddings.tolist()} too large for the gradient "
+                                 f"shape {list(grad.shape)} in mode {attrs['mode']}")
+        core = moved[before:before + n].copy()
+        for i in range(before):
+            core[before - i - 1 + offset] += moved[i]
+        for i in range(after):
+            core[n - 1 - i - offset] += moved[before + n + i]
+        out = np.moveaxis(core, 0, axis)
+    return (np.ascontiguousarray(out),)

@@ -283,19 +283,25 @@ def range_(attrs, start, limit, delta):
     return (np.arange(start, limit, delta).astype(attrs["Tidx"].as_numpy_dtype),)
 
 
-@reference("Cumsum")
-def cumsum(attrs, x, axis):
-    (axis,) = checks.axes_in_range(axis, x.ndim, "axis") or (0,)
-    if x.ndim == 0:
-        raise checks.invalid("Cumsum expects a tensor of rank >= 1")
-    if attrs["reverse"]:
-        x = np.flip(x, axis)
-    out = np.cumsum(x, axis=axis, dtype=x.dtype)
-    if attrs["exclusive"] and x.shape[axis]:
-        out = np.roll(out, 1, axis=axis)
-        index = [slice(None)] * x.ndim
-        index[axis] = 0
-        out[tuple(index)] = 0
-    if attrs["reverse"]:
-        out = np.flip(out, axis)
-    return (np.ascontiguousarray(out),)
+def _scanner(np_scan, identity, name):
+    """Cumsum/Cumprod: inclusive or exclusive running sum/product, optionally reversed."""
+    def run(attrs, x, axis):
+        (axis,) = checks.axes_in_range(axis, x.ndim, "axis") or (0,)
+        if x.ndim == 0:
+            raise checks.invalid(f"{name} expects a tensor of rank >= 1")
+        if attrs["reverse"]:
+            x = np.flip(x, axis)
+        out = np_scan(x, axis=axis, dtype=x.dtype)
+        if attrs["exclusive"] and x.shape[axis]:
+            out = np.roll(out, 1, axis=axis)
+            index = [slice(None)] * x.ndim
+            index[axis] = 0
+            out[tuple(index)] = identity
+        if attrs["reverse"]:
+            out = np.flip(out, axis)
+        return (np.ascontiguousarray(out),)
+    return run
+
+
+reference("Cumsum")(_scanner(np.cumsum, 0, "Cumsum"))
+reference("Cumprod")(_scanner(np.cumprod, 1, "Cumprod"))
