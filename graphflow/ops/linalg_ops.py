@@ -214,17 +214,21 @@ def matmul(a, b, transpose_a=False, transpose_b=False, adjoint_a=False, adjoint_
             a = _conj(a)
         if adjoint_b:
             b = _conj(b)
-        transpose_a = transpose_a or adjoint_a
-        transpose_b = transpose_b or adjoint_b
-        if (a_is_sparse or b_is_sparse) and a.dtype.base_dtype == dtypes.float32 \
-                and b.dtype.base_dtype == dtypes.float32:
-            return sparse_matmul(a, b, transpose_a=transpose_a, transpose_b=transpose_b,
-                                 a_is_sparse=a_is_sparse, b_is_sparse=b_is_sparse, name=name)
-        if use_v3:
-            return _batch_matmul(a, b, transpose_a, transpose_b, output_type, grad_a, grad_b,
-                                 name)
-        return apply_op("MatMul", a=a, b=b, transpose_a=transpose_a, transpose_b=transpose_b,
-                        grad_a=grad_a, grad_b=grad_b, name=name)
+        return _matrix_matmul(a, b, transpose_a or adjoint_a, transpose_b or adjoint_b,
+                              (a_is_sparse, b_is_sparse), output_type if use_v3 else None,
+                              (grad_a, grad_b), name)
+
+
+def _matrix_matmul(a, b, transpose_a, transpose_b, sparse, output_type, grads, name):
+    """The rank-2 branch of matmul: SparseMatMul, BatchMatMulV3 or MatMul, as TF picks."""
+    float32 = a.dtype.base_dtype == dtypes.float32 and b.dtype.base_dtype == dtypes.float32
+    if any(sparse) and float32:
+        return sparse_matmul(a, b, transpose_a=transpose_a, transpose_b=transpose_b,
+                             a_is_sparse=sparse[0], b_is_sparse=sparse[1], name=name)
+    if output_type is not None:
+        return _batch_matmul(a, b, transpose_a, transpose_b, output_type, *grads, name)
+    return apply_op("MatMul", a=a, b=b, transpose_a=transpose_a, transpose_b=transpose_b,
+                    grad_a=grads[0], grad_b=grads[1], name=name)
 
 
 def _batch_matmul(x, y, adj_x, adj_y, output_type, grad_x, grad_y, name):

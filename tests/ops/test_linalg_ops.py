@@ -196,6 +196,8 @@ def test_matmul_static_errors():
                        r"transpose_a=false, transpose_b=false\]\(a, a\)' with input shapes: "
                        r"\[2,3\], \[2,3\]\."):
         gf.matmul(a, a)
+    with pytest.raises(ValueError, match="Shape must be rank 2 but is rank 1"):
+        gf.matmul(gf.placeholder(gf.float32, [3]), a)
     with pytest.raises(ValueError, match="Shape must be at least rank 2 but is rank 1"):
         gf.matmul(gf.placeholder(gf.float32, [2]), gf.placeholder(gf.float32, [5, 2, 3]))
     with pytest.raises(ValueError, match="Dimensions must be equal, but are 2 and 3"):

@@ -334,6 +334,22 @@ def test_run_time_errors(build, feeds, message):
         run(out, {x: feeds[0], s: feeds[1]})
 
 
+OP_TYPES = ["Reshape", "Transpose", "Squeeze", "ExpandDims", "ConcatV2", "Split", "SplitV",
+            "Tile", "Pad", "PadV2", "MirrorPad", "ReverseV2", "Fill", "ZerosLike", "OnesLike",
+            "ShapeN", "BroadcastTo", "Slice", "StridedSlice", "GatherV2", "OneHot"]
+
+
+@pytest.mark.parametrize("op_type", OP_TYPES)
+def test_every_op_has_reference_cpu_kernel_and_gradient_decision(op_type):
+    from graphflow import registry
+    from graphflow.kernels import registry as kernels
+    op_def = registry.get_op_def(op_type)
+    assert op_type in reference.REFERENCE and kernels.has_kernel(op_type, "CPU")
+    assert op_def.__doc__
+    if op_type in ("ZerosLike", "OnesLike", "ShapeN", "OneHot"):
+        assert op_def.grad is registry.NOT_DIFFERENTIABLE
+
+
 def test_reference_kernels_return_views_without_copying():
     x = np.arange(12).reshape(3, 4)
     attrs = {"squeeze_dims": []}
