@@ -10,7 +10,6 @@ import re
 import sys
 import threading
 
-from graphflow import dtypes
 from graphflow import registry
 from graphflow import tensor_shape
 

@@ -11,7 +11,6 @@ import threading
 import numpy as np
 
 from graphflow import dtypes
-from graphflow import errors
 from graphflow import graph as graph_lib
 from graphflow import plan as plan_lib
 from graphflow import executor
