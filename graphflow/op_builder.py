@@ -101,7 +101,7 @@ def _convert_arg(op_def, arg, value, attrs):
         if dtype is None:
             default = op_def.attrs[arg.type_attr].default
             preferred = default if isinstance(default, dtypes.DType) else None
-        name = arg.name if arg.number_attr is None else f"{arg.name}_{i}" if i else arg.name
+        name = arg.name if arg.number_attr is None else f"{arg.name}_{i}"
         try:
             t = constant_op.convert_to_tensor(v, dtype=dtype, name=name, as_ref=arg.is_ref,
                                               preferred_dtype=preferred)

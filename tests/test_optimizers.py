@@ -223,3 +223,42 @@ def test_exponential_decay_and_piecewise_constant():
             np.testing.assert_allclose(got_lr, 0.1 * 0.5 ** (s / 10), rtol=1e-6)
             np.testing.assert_allclose(got_stair, 0.1 * 0.5 ** (s // 10), rtol=1e-6)
             assert got_pc == (1.0 if s <= 5 else 0.5 if s <= 10 else 0.1)
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_numba_kernels_equal_numpy_reference_in_float32(case):
+    """The in-place numba update of each Apply op equals the numpy reference kernel."""
+    from graphflow.kernels import reference
+    from graphflow.kernels import registry as kernel_registry
+    from graphflow.runtime_state import VariableSlot
+
+    make, _ = CASES[case]
+    w = tf.Variable(W0.astype(np.float32), name="w")
+    loss = tf.reduce_sum(tf.square(w))
+    make(tf).minimize(loss)
+    op = next(o for o in tf.get_default_graph().get_operations() if o.type.startswith("Apply"))
+    rng = np.random.default_rng(0)
+    refs = [t for t in op.inputs if t.dtype.is_ref_dtype]
+    scalars = [np.float32(v) for v in (0.01, 0.9, 0.99, 0.5, 0.8, 0.7)]
+    results = []
+    for kernel in (kernel_registry.lookup(op.type, "CPU")(op, None),
+                   reference.factory(op, None)):
+        slots = []
+        for i, _ in enumerate(refs):
+            slot = VariableSlot(f"s{i}", np.float32, None)
+            slot.value = np.abs(np.random.default_rng(i).normal(size=(3, 1))).astype(np.float32)
+            slots.append(slot)
+        args, k = [], 0
+        for t in op.inputs:
+            if t.dtype.is_ref_dtype:
+                args.append(slots[len([a for a in args if isinstance(a, VariableSlot)])])
+            elif t.shape.rank == 0:
+                args.append(np.array(scalars[k], dtype=np.float32))
+                k += 1
+            else:
+                args.append(rng.normal(size=(3, 1)).astype(np.float32))
+        rng = np.random.default_rng(0)
+        kernel(*args)
+        results.append([s.value for s in slots])
+    for got, expected in zip(*results):
+        np.testing.assert_array_equal(got, expected)

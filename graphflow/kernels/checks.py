@@ -39,12 +39,12 @@ def indices_in_range(indices, limit, what="indices"):
     """Every index must satisfy 0 <= i < limit (no negative wrap-around)."""
     if indices.size == 0:
         return
-    lo = indices.min()
-    hi = indices.max()
-    if lo < 0 or hi >= limit:
-        bad = lo if lo < 0 else hi
-        pos = tuple(int(p) for p in np.argwhere(indices == bad)[0])
-        raise invalid(f"{what}{list(pos)} = {int(bad)} is not in [0, {limit})")
+    bad = (indices < 0) | (indices >= limit)
+    if bad.any():
+        pos = np.argwhere(bad)[0]
+        value = int(indices[tuple(pos)])
+        where = ",".join(str(int(p)) for p in pos)
+        raise invalid(f"{what}[{where}] = {value} is not in [0, {limit})")
 
 
 def same_shapes(arrays, what):

@@ -148,18 +148,32 @@ def no_op(name=None):
 
 
 def shape(input, name=None, out_type=dtypes.int32):  # noqa: A002
-    """The shape of `input` as a 1-D int32 (or int64) tensor (op `Shape`)."""
-    return apply_op("Shape", input=input, out_type=out_type, name=name)
+    """The shape of `input` as a 1-D int32 (or int64) tensor: a Const when the static shape
+    is fully known (as TF's `shape_internal` with optimize=True), else op `Shape`."""
+    with graph_lib.name_scope(name, "Shape", [input]) as scope:
+        input = constant_op.convert_to_tensor(input)
+        if input.shape.is_fully_defined():
+            return constant_op.constant(input.shape.as_list(), dtype=out_type, name=scope)
+        return apply_op("Shape", input=input, out_type=out_type, name=scope)
 
 
 def size(input, name=None, out_type=dtypes.int32):  # noqa: A002
-    """The number of elements of `input` (op `Size`)."""
-    return apply_op("Size", input=input, out_type=out_type, name=name)
+    """The number of elements of `input`: a Const when statically known, else op `Size`."""
+    with graph_lib.name_scope(name, "Size", [input]) as scope:
+        input = constant_op.convert_to_tensor(input)
+        n = input.shape.num_elements()
+        if n is not None:
+            return constant_op.constant(n, dtype=out_type, name=scope)
+        return apply_op("Size", input=input, out_type=out_type, name=scope)
 
 
 def rank(input, name=None):  # noqa: A002
-    """The number of dimensions of `input` (op `Rank`)."""
-    return apply_op("Rank", input=input, name=name)
+    """The number of dimensions of `input`: a Const when statically known, else op `Rank`."""
+    with graph_lib.name_scope(name, "Rank", [input]) as scope:
+        input = constant_op.convert_to_tensor(input)
+        if input.shape.rank is not None:
+            return constant_op.constant(input.shape.rank, dtype=dtypes.int32, name=scope)
+        return apply_op("Rank", input=input, name=scope)
 
 
 def stack(values, axis=0, name="stack"):
@@ -198,11 +212,11 @@ def pack_nested(values, dtype=None, name="packed"):
     """Converts a nested list holding Tensors into one tensor with Pack ops (as TF does)."""
     with graph_lib.name_scope(name) as scope:
         items = []
-        for v in values:
+        for i, v in enumerate(values):
             if isinstance(v, (list, tuple)):
-                items.append(pack_nested(v, dtype=dtype, name="packed"))
+                items.append(pack_nested(v, dtype=dtype, name=str(i)))
             else:
-                items.append(constant_op.convert_to_tensor(v, dtype=dtype))
+                items.append(constant_op.convert_to_tensor(v, dtype=dtype, name=str(i)))
         return apply_op("Pack", values=items, axis=0, name=scope)
 
 

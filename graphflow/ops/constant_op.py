@@ -34,6 +34,7 @@ def to_numpy(value, dtype=None):
             (e.g. 1.5 as int32) or is not a tensor-like value.
         ValueError: a ragged nested list.
     """
+    value = _plain_dims(value)
     if isinstance(value, np.ndarray) and value.dtype.kind in "SUa":
         value = value.astype(object)
     try:
@@ -54,6 +55,24 @@ def to_numpy(value, dtype=None):
     if arr.size == 0 and not isinstance(value, np.ndarray):
         return arr.astype(dtype.as_numpy_dtype)  # an empty Python list has no element kind
     return _cast_checked(arr, dtype, value)
+
+
+def _plain_dims(value):
+    """TensorShapes and Dimensions (TF1 idioms such as `tf.reshape(x, y.shape)` or
+    `[x.shape[0], -1]`) become ints; an unknown dimension cannot be converted."""
+    if isinstance(value, tensor_shape.TensorShape):
+        if not value.is_fully_defined():
+            raise ValueError(f"Cannot convert a partially known TensorShape {value} to a Tensor.")
+        return value.as_list()
+    if isinstance(value, tensor_shape.Dimension):
+        if value.value is None:
+            raise ValueError("Cannot convert an unknown Dimension to a Tensor.")
+        return value.value
+    if isinstance(value, (list, tuple)) and any(
+            isinstance(v, (tensor_shape.Dimension, tensor_shape.TensorShape, list, tuple))
+            for v in value):
+        return [_plain_dims(v) for v in value]
+    return value
 
 
 def _is_text(value):

@@ -1,5 +1,5 @@
-"""CPU kernels of the optimizer updates: numba loops updating the variable buffer in place
-for the hot ones (GradientDescent, Momentum, Adam); numpy reference for the rest.
+"""CPU kernels of the optimizer updates: numba loops updating the variable buffer and its
+slots in place, one pass over the elements, in the operation order of TF's Eigen functors.
 
 Hyper-parameters are converted to the variable's dtype before the call so numba keeps the
 arithmetic in float32 for float32 variables, in TF's operation order.
@@ -11,8 +11,6 @@ import numpy as np
 from graphflow.kernels import registry
 from graphflow.kernels.cpu import use_reference
 from graphflow.kernels.reference import training as ref
-
-use_reference("ApplyAdagrad", "ApplyAdadelta", "ApplyRMSProp", "ApplyCenteredRMSProp")
 
 
 @numba.njit(cache=True, nogil=True)
@@ -50,6 +48,47 @@ def _adam(var, m, v, grad, alpha, one_minus_beta1, one_minus_beta2, beta1, eps, 
             w[i] -= ((gi * one_minus_beta1 + beta1 * mf[i]) * alpha) / (np.sqrt(vf[i]) + eps)
         else:
             w[i] -= (mf[i] * alpha) / (np.sqrt(vf[i]) + eps)
+
+
+@numba.njit(cache=True, nogil=True)
+def _adagrad(var, accum, grad, lr, one, update_slots):
+    w = var.reshape(-1)
+    a = accum.reshape(-1)
+    g = grad.reshape(-1)
+    for i in range(w.size):
+        if update_slots:
+            a[i] += g[i] * g[i]
+        w[i] -= g[i] * lr * (one / np.sqrt(a[i]))
+
+
+@numba.njit(cache=True, nogil=True)
+def _adadelta(var, accum, accum_update, grad, lr, rho, one, eps):
+    w = var.reshape(-1)
+    a = accum.reshape(-1)
+    u = accum_update.reshape(-1)
+    g = grad.reshape(-1)
+    for i in range(w.size):
+        a[i] = a[i] * rho + g[i] * g[i] * (one - rho)
+        update = np.sqrt(u[i] + eps) * (one / np.sqrt(a[i] + eps)) * g[i]
+        w[i] -= update * lr
+        u[i] = u[i] * rho + update * update * (one - rho)
+
+
+@numba.njit(cache=True, nogil=True)
+def _rms_prop(var, mg, ms, mom, grad, lr, one_minus_rho, momentum, eps, centered):
+    w = var.reshape(-1)
+    s = ms.reshape(-1)
+    m = mom.reshape(-1)
+    c = mg.reshape(-1)
+    g = grad.reshape(-1)
+    for i in range(w.size):
+        s[i] += (g[i] * g[i] - s[i]) * one_minus_rho
+        denom = s[i] + eps
+        if centered:
+            c[i] += (g[i] - c[i]) * one_minus_rho
+            denom = (s[i] - c[i] * c[i]) + eps
+        m[i] = m[i] * momentum + (g[i] * lr) / np.sqrt(denom)
+        w[i] -= m[i]
 
 
 def _contiguous(grad, dtype):
@@ -92,3 +131,44 @@ def _apply_adam(node, state):
               eps, nesterov)
         return (var_slot,)
     return run
+
+
+@registry.register("ApplyAdagrad")
+def _apply_adagrad(node, state):
+    update_slots = node.get_attr("update_slots")
+
+    def run(var_slot, accum_slot, lr, grad):
+        var, (accum,) = ref.buffers(var_slot, [accum_slot], grad)
+        (lr,) = ref.scalars(lr)
+        _adagrad(var, accum, _contiguous(grad, var.dtype), lr, var.dtype.type(1), update_slots)
+        return (var_slot,)
+    return run
+
+
+@registry.register("ApplyAdadelta")
+def _apply_adadelta(node, state):
+    def run(var_slot, accum_slot, update_slot, lr, rho, eps, grad):
+        var, (accum, accum_update) = ref.buffers(var_slot, [accum_slot, update_slot], grad)
+        lr, rho, eps = ref.scalars(lr, rho, eps)
+        _adadelta(var, accum, accum_update, _contiguous(grad, var.dtype), lr, rho,
+                  var.dtype.type(1), eps)
+        return (var_slot,)
+    return run
+
+
+def _rms_factory(centered):
+    def factory(node, state):
+        def run(var_slot, *args):
+            slots, (lr, rho, momentum, eps, grad) = args[:2 + centered], args[2 + centered:]
+            var, arrays = ref.buffers(var_slot, list(slots), grad)
+            mg, ms, mom = arrays if centered else (arrays[0],) + tuple(arrays)
+            lr, rho, momentum, eps = ref.scalars(lr, rho, momentum, eps)
+            _rms_prop(var, mg, ms, mom, _contiguous(grad, var.dtype), lr,
+                      var.dtype.type(1) - rho, momentum, eps, centered)
+            return (var_slot,)
+        return run
+    return factory
+
+
+registry.register("ApplyRMSProp")(_rms_factory(False))
+registry.register("ApplyCenteredRMSProp")(_rms_factory(True))

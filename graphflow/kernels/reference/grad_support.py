@@ -50,16 +50,8 @@ def strided_slice_grad(attrs, shape, begin, end, strides, dy):
     bounds, final = manip.strided_slice_spec(out.shape, begin, end, strides, attrs)
     if list(dy.shape) != list(final):
         raise checks.invalid(f"dy shape {list(dy.shape)} does not match the slice shape {final}")
-    index = []
-    for b, _, stride, size in bounds:
-        if size == 0:
-            index.append(slice(0, 0))
-            continue
-        last = b + (size - 1) * stride
-        stop = last + 1 if stride > 0 else (last - 1 if last > 0 else None)
-        index.append(slice(b, stop, stride))
-    target = out[tuple(index)]
-    out[tuple(index)] = dy.reshape(target.shape)
+    index = manip.strided_slice_index(bounds)
+    out[index] = dy.reshape(out[index].shape)
     return (out,)
 
 
