@@ -67,3 +67,10 @@ from graphflow.variable_scope import (
 from graphflow.gradients_impl import gradients, hessians
 from graphflow import train
 from graphflow import test
+
+# --- nn ops, losses, layers: exports go below this line
+# --- end nn ops
+# --- io (GraphDef, graph_util, Saver, meta graphs): exports go below this line
+# --- end io
+# --- summary and viewer: exports go below this line
+# --- end summary

@@ -245,3 +245,4 @@ from graphflow.ops import array_grad as _array_grad  # noqa: E402,F401
 from graphflow.ops import math_grad as _math_grad  # noqa: E402,F401
 from graphflow.ops import linalg_grad as _linalg_grad  # noqa: E402,F401
 from graphflow.ops import manip_grad as _manip_grad  # noqa: E402,F401
+from graphflow.ops import nn_grad as _nn_grad  # noqa: E402,F401

@@ -1,0 +1,1 @@
+"""GraphDef, meta graph and checkpoint serialization."""

@@ -1,0 +1,1 @@
+"""tf.summary: summary ops and event files (being written)."""

@@ -1,0 +1,1 @@
+"""Graph viewer (being written)."""
