@@ -46,7 +46,7 @@ class Plan:
         steps = []
         folded = {}
         for op in order:
-            step = _make_step(op, slot_of, state)
+            step = _make_step(op, slot_of, state, folded)
             if not _fold(step, folded):
                 steps.append(step)
         self.num_slots = len(slot_of)
@@ -165,14 +165,30 @@ def _toposort(ops):
     return order
 
 
-def _make_step(op, slot_of, state):
+class KernelNode:
+    """What a kernel factory sees of a node: the Operation's API plus `constant_inputs`, the
+    plan-time values of inputs that constant folding computed (None for the others), so a
+    factory can specialise (e.g. precompute reduction axes)."""
+
+    __slots__ = ("_op", "constant_inputs")
+
+    def __init__(self, op, constant_inputs):
+        self._op = op
+        self.constant_inputs = constant_inputs
+
+    def __getattr__(self, name):
+        return getattr(self._op, name)
+
+
+def _make_step(op, slot_of, state, folded):
     try:
         factory = kernel_registry.lookup(op.type, "CPU")
     except KeyError:
         raise errors.NotFoundError(
             None, op, f"No registered kernel for op '{op.type}' (node '{op.name}') on "
             "device CPU") from None
-    run = factory(op, state)
+    constants = tuple(folded.get(slot_of[t]) for t in op._inputs)
+    run = factory(KernelNode(op, constants), state)
     ins = []
     deref = []
     for i, (t, arg_is_ref) in enumerate(zip(op._inputs, _ref_args(op))):

@@ -8,6 +8,7 @@ fused numba loop for the common same-shape case and fall back to the reference o
 import numba
 import numpy as np
 
+from graphflow.kernels import checks
 from graphflow.kernels import reference
 from graphflow.kernels import registry
 from graphflow.kernels.cpu import use_reference
@@ -20,8 +21,67 @@ PARALLEL_THRESHOLD = 1 << 16
 # rsqrt that gives NaN there). error_model="numpy": 1/0 is inf, not a ZeroDivisionError.
 _FASTMATH = {"contract", "afn", "reassoc"}
 
-use_reference(*(t for t in ref_math.UNARY if t not in ("Sigmoid", "Rsqrt")))
-use_reference(*(t for t in ref_math.BINARY if t != "SquaredDifference"))
+# Ops that are exactly one numpy ufunc and need no validation call the ufunc directly (the
+# reference kernels add broadcast checks, errstate and dtype coercion that cost microseconds
+# per call; the executor already runs under errstate(all="ignore")).
+UFUNC_UNARY = {
+    "Neg": np.negative, "Abs": np.abs, "Square": np.square, "Sqrt": np.sqrt, "Exp": np.exp,
+    "Expm1": np.expm1, "Log": np.log, "Log1p": np.log1p, "Sin": np.sin, "Cos": np.cos,
+    "Tan": np.tan, "Tanh": np.tanh, "Floor": np.floor, "Ceil": np.ceil, "Sign": np.sign,
+    "LogicalNot": np.logical_not,
+}
+UFUNC_BINARY = {
+    "AddV2": np.add, "Sub": np.subtract, "Mul": np.multiply, "Maximum": np.maximum,
+    "Minimum": np.minimum, "Less": np.less, "LessEqual": np.less_equal, "Greater": np.greater,
+    "GreaterEqual": np.greater_equal, "Equal": np.equal, "NotEqual": np.not_equal,
+    "LogicalAnd": np.logical_and, "LogicalOr": np.logical_or,
+}
+FLOAT_ONLY_BINARY = {"RealDiv": np.true_divide}  # integer division needs zero checks
+
+use_reference(*(t for t in ref_math.UNARY if t not in UFUNC_UNARY and
+                t not in ("Sigmoid", "Rsqrt")))
+use_reference(*(t for t in ref_math.BINARY if t not in UFUNC_BINARY and
+                t not in FLOAT_ONLY_BINARY and t != "SquaredDifference"))
+
+
+def _as_array(out):
+    """Ufuncs return numpy scalars for 0-d inputs; kernels always return arrays."""
+    return out if type(out) is np.ndarray else np.asarray(out)
+
+
+def _unary_ufunc(ufunc):
+    def factory(node, state):
+        def run(x):
+            return (_as_array(ufunc(x)),)
+        return run
+    return factory
+
+
+def _binary_ufunc(ufunc, op_type, floats_only=False):
+    fallback = reference.REFERENCE[op_type]
+
+    def factory(node, state):
+        if floats_only and not node.inputs[0].dtype.is_floating:
+            attrs = node._attrs
+            return lambda x, y: fallback(attrs, x, y)
+
+        def run(x, y):
+            try:
+                out = ufunc(x, y)
+            except ValueError:
+                raise checks.invalid(f"Incompatible shapes: {list(x.shape)} vs. "
+                                     f"{list(y.shape)}") from None
+            return (_as_array(out),)
+        return run
+    return factory
+
+
+for _type, _ufunc in UFUNC_UNARY.items():
+    registry.register(_type)(_unary_ufunc(_ufunc))
+for _type, _ufunc in UFUNC_BINARY.items():
+    registry.register(_type)(_binary_ufunc(_ufunc, _type))
+for _type, _ufunc in FLOAT_ONLY_BINARY.items():
+    registry.register(_type)(_binary_ufunc(_ufunc, _type, floats_only=True))
 use_reference("AddN", "Cast", "Select", "SelectV2", "Where", "Range", "ArgMax", "ArgMin",
               "Cumprod",
               "Cumsum", "Any", "All", "ClipByValue")

@@ -6,6 +6,8 @@ own precision with vectorised partial sums (fastmath), as TF's Eigen reductions 
 accumulates in float32.
 """
 
+import math
+
 import numba
 import numpy as np
 
@@ -66,26 +68,26 @@ def _sum_chunks_parallel(x, partial):
         partial[c] = acc
 
 
-def _split(shape, axes):
-    """(outer, reduced, inner) sizes if `axes` are adjacent, else None."""
-    if not axes:
-        return None
+def layout(shape, axes):
+    """(perm, outer, reduced, inner): transpose `perm` (None when the reduced axes are already
+    adjacent) makes x an (outer, reduced, inner) block without copying the common cases."""
+    perm = None
     if axes != tuple(range(axes[0], axes[-1] + 1)):
-        return None
-    outer = int(np.prod(shape[:axes[0]], dtype=np.int64))
-    red = int(np.prod(shape[axes[0]:axes[-1] + 1], dtype=np.int64))
-    inner = int(np.prod(shape[axes[-1] + 1:], dtype=np.int64))
-    return outer, red, inner
+        rest = [a for a in range(len(shape)) if a not in axes]
+        perm = rest + list(axes)
+        shape = tuple(shape[a] for a in perm)
+        axes = tuple(range(len(rest), len(shape)))
+    outer = math.prod(shape[:axes[0]])
+    red = math.prod(shape[axes[0]:axes[-1] + 1])
+    inner = math.prod(shape[axes[-1] + 1:])
+    return perm, outer, red, inner
 
 
-def sum_over(x, axes, acc_dtype):
-    """Sum of x over normalised `axes`, as an (outer * inner)-shaped accumulator array."""
-    split = _split(x.shape, axes)
-    if split is None:
-        rest = [a for a in range(x.ndim) if a not in axes]
-        x = np.transpose(x, rest + list(axes))
-        split = _split(x.shape, tuple(range(len(rest), x.ndim)))
-    outer, red, inner = split
+def sum_over(x, plan, acc_dtype):
+    """Sum of x over the reduced block of `plan` (from `layout`), shaped (outer * inner)."""
+    perm, outer, red, inner = plan
+    if perm is not None:
+        x = np.transpose(x, perm)
     x3 = np.ascontiguousarray(x, dtype=acc_dtype).reshape(outer, red, inner)
     big = x3.size >= PARALLEL_THRESHOLD
     if inner == 1 and outer == 1 and big:
@@ -118,14 +120,28 @@ def _make_factory(op_type, is_mean):
         acc = np.float32 if dtype == np.float16 else dtype
         keep = attrs["keep_dims"]
 
+        constant_axes = getattr(node, "constant_inputs", (None, None))[1]
+        memo = {}  # (shape, axes bytes) -> (axes, layout, output shape): shapes repeat
+
+        def plan(x, axes):
+            key = (x.shape, axes.tobytes() if constant_axes is None else None)
+            entry = memo.get(key)
+            if entry is None:
+                norm = checks.axes_in_range(axes, x.ndim)
+                entry = (norm, layout(x.shape, norm) if norm and x.size else None,
+                         _out_shape(x.shape, norm, keep))
+                if len(memo) < 64:
+                    memo[key] = entry
+            return entry
+
         def run(x, axes):
-            axes = checks.axes_in_range(axes, x.ndim)
-            if x.size == 0 or not axes:
+            axes, block, out_shape = plan(x, axes)
+            if block is None:
                 return fallback(attrs, x, axes)
-            total = sum_over(x, axes, acc)
+            total = sum_over(x, block, acc)
             if is_mean:
-                total = ref_math.mean_from_sum(total, x.size // max(total.size, 1), dtype)
-            return (total.astype(dtype, copy=False).reshape(_out_shape(x.shape, axes, keep)),)
+                total = ref_math.mean_from_sum(total, block[2], dtype)
+            return (total.astype(dtype, copy=False).reshape(out_shape),)
         return run
     return factory
 

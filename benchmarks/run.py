@@ -1,0 +1,69 @@
+"""Runs the performance workloads W1-W8 for graphflow, numpy and (when installed) TensorFlow,
+interleaved in one process, and prints medians and ratios.
+
+Usage: python benchmarks/run.py [--repeat 5] [--only W1,W3]
+Ratios are "x faster than TensorFlow" (or than numpy where TF is absent); > 1 is better.
+"""
+
+import argparse
+import statistics
+import time
+
+import workloads
+
+
+def _libraries():
+    libs = ["graphflow", "numpy"]
+    try:
+        import tensorflow  # noqa: F401
+        libs.append("tensorflow")
+    except ImportError:
+        pass
+    return libs
+
+
+def measure(name, factory, libs, repeat):
+    cases = {}
+    for lib in libs:
+        case = factory(lib)
+        if case is not None:
+            cases[lib] = case
+    times = {lib: [] for lib in cases}
+    for _ in range(repeat):
+        for lib, case in cases.items():  # interleaved: drift hits every library alike
+            start = time.perf_counter()
+            case.run()
+            times[lib].append((time.perf_counter() - start) / case.calls)
+    return {lib: statistics.median(t) for lib, t in times.items()}
+
+
+def _fmt(seconds):
+    if seconds < 1e-3:
+        return f"{seconds * 1e6:9.1f} us"
+    if seconds < 1:
+        return f"{seconds * 1e3:9.2f} ms"
+    return f"{seconds:9.3f} s "
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--only", default="")
+    args = parser.parse_args()
+    libs = _libraries()
+    wanted = [w.strip() for w in args.only.split(",") if w.strip()]
+    print(f"{'workload':44s}" + "".join(f"{lib:>14s}" for lib in libs) + "   graphflow vs")
+    for name, factory in workloads.WORKLOADS.items():
+        if wanted and not any(name.startswith(w + " ") for w in wanted):
+            continue
+        result = measure(name, factory, libs, args.repeat)
+        row = f"{name:44s}" + "".join(
+            f"{_fmt(result[lib]) if lib in result else 'n/a':>14s}" for lib in libs)
+        base = "tensorflow" if "tensorflow" in result else "numpy"
+        if "graphflow" in result and base in result:
+            row += f"   {result[base] / result['graphflow']:6.2f}x {base}"
+        print(row, flush=True)
+
+
+if __name__ == "__main__":
+    main()
