@@ -1,4 +1,9 @@
-"""Running a compiled Plan: a tight loop over steps with a flat value table.
+"""Running a compiled Plan.
+
+Each plan gets a generated straight-line Python function (`compile_plan`): slots become local
+variables, kernels and folded constants are bound once, and dead values are dropped right after
+their last use. The generic loop `execute_steps` runs the same steps one by one; it serves
+traced runs and is the reference the generated code is tested against.
 
 Errors raised by a kernel are re-raised as the matching `OpError` naming the node, its op type,
 input shapes and dtypes, and the user's line that created the node.
@@ -11,6 +16,16 @@ from graphflow import errors
 
 def execute(plan, feed_values):
     """Runs `plan` with `feed_values` (aligned with plan.feed_slots); returns fetched values."""
+    run = plan.compiled
+    if run is None:
+        run = plan.compiled = compile_plan(plan)
+    with np.errstate(all="ignore"):
+        return run(*feed_values)
+
+
+def execute_steps(plan, feed_values, on_step=None):
+    """The generic interpreter: runs the steps in order; `on_step(step, outputs)` (if given)
+    is called after each step, e.g. to record timings."""
     values = list(plan.initial_values)
     for slot, value in zip(plan.feed_slots, feed_values):
         values[slot] = value
@@ -21,11 +36,54 @@ def execute(plan, feed_values):
                 results = step.run(*[values[i] for i in step.ins])
                 for slot, value in zip(step.outs, results):
                     values[slot] = value
+                if on_step is not None:
+                    on_step(step, results)
                 for slot in step.frees:
                     values[slot] = None
     except Exception as err:  # noqa: BLE001 - every kernel failure becomes an OpError
         raise annotate(err, step, values) from err
     return [values[s] for s in plan.fetch_slots]
+
+
+def compile_plan(plan):
+    """Generates `run(*feeds) -> list of fetched values` for `plan` as straight-line code."""
+    namespace = {"_plan": plan, "_failed": _failed}
+    lines = [f"def run({', '.join(f's{s}' for s in plan.feed_slots)}):"]
+    for slot, value in enumerate(plan.initial_values):
+        if value is not None:
+            namespace[f"c{slot}"] = value
+            lines.append(f"    s{slot} = c{slot}")
+    lines.append("    i = -1")
+    lines.append("    try:")
+    for index, step in enumerate(plan.steps):
+        namespace[f"k{index}"] = step.run
+        args = ", ".join(f"s{s}" for s in step.ins)
+        lines.append(f"        i = {index}")
+        if len(step.outs) == 1:
+            lines.append(f"        s{step.outs[0]}, = k{index}({args})")
+        elif step.outs:
+            targets = ", ".join(f"s{s}" for s in step.outs)
+            lines.append(f"        {targets}, = k{index}({args})")
+        else:
+            lines.append(f"        k{index}({args})")
+        dead = [f"s{s}" for s in step.frees]
+        if dead:
+            lines.append(f"        del {', '.join(dead)}")
+    fetched = ", ".join(f"s{s}" for s in plan.fetch_slots)
+    lines.append(f"        return [{fetched}]")
+    lines.append("    except Exception as err:")
+    lines.append("        raise _failed(_plan, i, err, locals()) from err")
+    source = "\n".join(lines) + "\n"
+    exec(compile(source, f"<graphflow plan {id(plan):#x}>", "exec"), namespace)  # noqa: S102
+    return namespace["run"]
+
+
+def _failed(plan, index, err, local_values):
+    """The annotated OpError for a failure in step `index` of a generated plan function."""
+    if index < 0:
+        return err
+    values = [local_values.get(f"s{s}") for s in range(plan.num_slots)]
+    return annotate(err, plan.steps[index], values)
 
 
 _ERROR_CLASSES = {

@@ -58,6 +58,8 @@ class Plan:
             self.initial_values[slot] = value
         self.ops = order
         self.folded_ops = len(order) - len(steps)
+        self.compiled = None  # the generated run function (executor.compile_plan), lazily
+        self.fetch_may_alias = [_may_alias_state(t) for t in fetches]
 
 
 FOLD_LIMIT = 1 << 16  # larger constant results are recomputed each run instead of kept
@@ -106,6 +108,21 @@ def _run_folded(step, folded):
             return step.run(*[folded[s] for s in step.ins])
     except Exception:  # noqa: BLE001 - reported when the step runs
         return None
+
+
+# Kernels that may return their input object itself (not a view or a new array).
+_PASS_THROUGH = frozenset({"Identity", "StopGradient", "PlaceholderWithDefault", "Cast",
+                           "Snapshot"})
+
+
+def _may_alias_state(tensor):
+    """Whether a fetched value can be a variable's buffer itself (then the session copies
+    it, so later updates of the variable do not change what the user holds)."""
+    seen = 0
+    while tensor.op.type in _PASS_THROUGH and tensor.op._inputs and seen < 64:
+        tensor = tensor.op._inputs[0]
+        seen += 1
+    return tensor.dtype.is_ref_dtype
 
 
 def _needed_ops(fetches, targets, fed):
@@ -207,8 +224,7 @@ def _make_step(op, slot_of, state, folded):
 def _ref_args(op):
     flags = []
     for arg in op._op_def.inputs:
-        count = 1 if arg.number_attr is None else op._attrs[arg.number_attr]
-        flags.extend([arg.is_ref] * count)
+        flags.extend([arg.is_ref] * arg.count(op._attrs))
     return flags
 
 

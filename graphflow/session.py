@@ -62,6 +62,8 @@ class BaseSession:
         self._closed = False
         self._state = runtime_state.SessionState()
         self._plans = {}
+        self._mappers = {}
+        self._converters = {}
         self._default_ctx = None
         _apply_thread_config(self._config)
 
@@ -99,6 +101,7 @@ class BaseSession:
         """Frees the session's resources; later runs raise RuntimeError."""
         self._closed = True
         self._plans.clear()
+        self._mappers.clear()
         self._state.clear()
 
     def __del__(self):
@@ -127,43 +130,52 @@ class BaseSession:
             InvalidArgumentError: an unfed placeholder or bad runtime value.
             FailedPreconditionError: an uninitialized variable.
         """
-        mapper = _FetchMapper(self._graph, fetches)
+        mapper = self._mapper(fetches)
         feed_tensors, feed_values = self._process_feeds(feed_dict)
-        results = self._run_flat(mapper.tensors, mapper.targets, feed_tensors, feed_values)
+        results = self._run_flat(mapper.tensors, mapper.targets, feed_tensors, feed_values,
+                                 mapper.key)
         return mapper.build(results)
 
-    def _run_flat(self, fetch_tensors, targets, feed_tensors, feed_values):
+    def _mapper(self, fetches):
+        """The FetchMapper of `fetches`, cached when they are (a list/tuple of) graph elements."""
+        key = _fetch_cache_key(fetches)
+        if key is None:
+            return _FetchMapper(self._graph, fetches)
+        mapper = self._mappers.get(key)
+        if mapper is None:
+            mapper = self._mappers[key] = _FetchMapper(self._graph, fetches)
+        return mapper
+
+    def _run_flat(self, fetch_tensors, targets, feed_tensors, feed_values, fetch_key=None):
         if self._closed:
             raise RuntimeError("Attempted to use a closed Session.")
-        key = (tuple(fetch_tensors), tuple(targets), tuple(feed_tensors))
+        if fetch_key is None:
+            fetch_key = (tuple(fetch_tensors), tuple(targets))
+        key = (fetch_key, tuple(feed_tensors))
         plan = self._plans.get(key)
         if plan is None:
             plan = plan_lib.Plan(self._graph, fetch_tensors, targets, feed_tensors, self._state)
             self._plans[key] = plan
         values = executor.execute(plan, feed_values)
-        return [self._to_user(v) for v in values]
-
-    def _to_user(self, value):
-        """Fetched values never alias session state or constants: copy those."""
-        if isinstance(value, runtime_state.VariableSlot):
-            value = value.deref().copy()
-        elif isinstance(value, np.ndarray):
-            if not value.flags.writeable or value.base is not None or \
-                    self._state.is_variable_buffer(value):
-                value = value.copy()
-        if isinstance(value, np.ndarray) and value.ndim == 0:
-            return value[()]
-        return value
+        return [_to_user(v, alias) for v, alias in zip(values, plan.fetch_may_alias)]
 
     def _process_feeds(self, feed_dict):
         if not feed_dict:
-            return [], []
+            return (), ()
         items = []
         for key, value in feed_dict.items():
-            tensor = _feed_tensor(self._graph, key)
-            items.append((tensor, convert_feed(tensor, value)))
-        items.sort(key=lambda kv: (kv[0].op._id, kv[0].value_index))
-        return [k for k, _ in items], [v for _, v in items]
+            tensor = key if type(key) is graph_lib.Tensor and key.graph is self._graph else \
+                _feed_tensor(self._graph, key)
+            items.append((tensor, self._feed_converter(tensor)(value)))
+        if len(items) > 1:
+            items.sort(key=lambda kv: (kv[0].op._id, kv[0].value_index))
+        return tuple(k for k, _ in items), [v for _, v in items]
+
+    def _feed_converter(self, tensor):
+        converter = self._converters.get(tensor)
+        if converter is None:
+            converter = self._converters[tensor] = _FeedConverter(tensor)
+        return converter
 
     def make_callable(self, fetches, feed_list=None, accept_options=False):
         """A function `f(*feed_values)` that runs `fetches` with `feed_list` fed, with the plan
@@ -204,6 +216,54 @@ class InteractiveSession(BaseSession):
         if ctx is not None:
             ctx.__exit__(None, None, None)
         super().close()
+
+
+def _to_user(value, may_alias):
+    """Fetched values never alias session state or constants: copy those; 0-d arrays become
+    numpy scalars (bytes for strings), as TF returns them."""
+    if type(value) is np.ndarray:
+        if may_alias or value.base is not None or not value.flags.writeable:
+            value = value.copy()
+        return value[()] if value.ndim == 0 else value
+    if isinstance(value, runtime_state.VariableSlot):
+        value = value.deref().copy()
+        return value[()] if value.ndim == 0 else value
+    return value
+
+
+_ELEMENT_TYPES = (graph_lib.Tensor, graph_lib.Operation)
+
+
+def _fetch_cache_key(fetches):
+    """A hashable key for fetches made only of graph elements, else None (no caching)."""
+    kind = type(fetches)
+    if kind in _ELEMENT_TYPES:
+        return fetches
+    if kind in (list, tuple) and all(type(f) in _ELEMENT_TYPES for f in fetches):
+        return (kind, tuple(fetches))
+    return None
+
+
+class _FeedConverter:
+    """Converts values fed to one tensor: a fast path for ndarrays of the right dtype and a
+    compatible shape, `convert_feed` (with its checks and messages) for everything else."""
+
+    __slots__ = ("tensor", "np_dtype", "dims")
+
+    def __init__(self, tensor):
+        self.tensor = tensor
+        self.np_dtype = np.dtype(tensor.dtype.base_dtype.as_numpy_dtype)
+        self.dims = tensor.shape._values
+
+    def __call__(self, value):
+        if type(value) is np.ndarray and value.dtype == self.np_dtype:
+            dims = self.dims
+            if dims is None:
+                return value
+            shape = value.shape
+            if len(shape) == len(dims) and all(d is None or d == n for d, n in zip(dims, shape)):
+                return value
+        return convert_feed(self.tensor, value)
 
 
 def _apply_thread_config(config):
@@ -287,6 +347,7 @@ class _FetchMapper:
         self.targets = []
         self._index = {}
         self._structure = self._flatten(fetches)
+        self.key = (tuple(self.tensors), tuple(self.targets))
 
     def _flatten(self, fetch):
         if fetch is None:

@@ -14,12 +14,10 @@ import numpy as np
 from graphflow.kernels import checks
 from graphflow.kernels import reference
 from graphflow.kernels import registry
-from graphflow.kernels.cpu import use_reference
 from graphflow.kernels.reference import math as ref_math
 
 PARALLEL_THRESHOLD = 1 << 17
 
-use_reference("Prod", "Max", "Min")
 
 
 @numba.njit(cache=True, fastmath=True, nogil=True)
@@ -109,6 +107,27 @@ def _out_shape(shape, axes, keep):
     return tuple(d for i, d in enumerate(shape) if i not in axes)
 
 
+class _AxesMemo:
+    """Per-node memo of (normalised axes, block layout, output shape) by input shape: shapes
+    repeat run after run, so axis validation and layout arithmetic happen once per shape."""
+
+    def __init__(self, node, keep):
+        self.keep = keep
+        self.constant = getattr(node, "constant_inputs", (None, None))[1] is not None
+        self.memo = {}
+
+    def get(self, x, axes):
+        key = (x.shape, None if self.constant else axes.tobytes())
+        entry = self.memo.get(key)
+        if entry is None:
+            norm = checks.axes_in_range(axes, x.ndim)
+            entry = (norm, layout(x.shape, norm) if norm and x.size else None,
+                     _out_shape(x.shape, norm, self.keep))
+            if len(self.memo) < 64:
+                self.memo[key] = entry
+        return entry
+
+
 def _make_factory(op_type, is_mean):
     fallback = reference.REFERENCE[op_type]
 
@@ -118,24 +137,10 @@ def _make_factory(op_type, is_mean):
         if dtype.kind != "f":
             return lambda x, axes: fallback(attrs, x, axes)
         acc = np.float32 if dtype == np.float16 else dtype
-        keep = attrs["keep_dims"]
-
-        constant_axes = getattr(node, "constant_inputs", (None, None))[1]
-        memo = {}  # (shape, axes bytes) -> (axes, layout, output shape): shapes repeat
-
-        def plan(x, axes):
-            key = (x.shape, axes.tobytes() if constant_axes is None else None)
-            entry = memo.get(key)
-            if entry is None:
-                norm = checks.axes_in_range(axes, x.ndim)
-                entry = (norm, layout(x.shape, norm) if norm and x.size else None,
-                         _out_shape(x.shape, norm, keep))
-                if len(memo) < 64:
-                    memo[key] = entry
-            return entry
+        memo = _AxesMemo(node, attrs["keep_dims"])
 
         def run(x, axes):
-            axes, block, out_shape = plan(x, axes)
+            axes, block, out_shape = memo.get(x, axes)
             if block is None:
                 return fallback(attrs, x, axes)
             total = sum_over(x, block, acc)
@@ -146,5 +151,30 @@ def _make_factory(op_type, is_mean):
     return factory
 
 
+def _ufunc_factory(op_type, ufunc):
+    """Prod/Max/Min of float32/float64 as one ufunc reduction (empty Max/Min fall back to the
+    reference, which fills with the identity TF uses)."""
+    fallback = reference.REFERENCE[op_type]
+
+    def factory(node, state):
+        attrs = node._attrs
+        dtype = np.dtype(node.inputs[0].dtype.base_dtype.as_numpy_dtype)
+        if dtype not in (np.float32, np.float64):
+            return lambda x, axes: fallback(attrs, x, axes)
+        memo = _AxesMemo(node, attrs["keep_dims"])
+
+        def run(x, axes):
+            axes, block, out_shape = memo.get(x, axes)
+            if block is None:
+                return fallback(attrs, x, axes)
+            out = ufunc.reduce(x, axis=axes, keepdims=attrs["keep_dims"])
+            return (out if type(out) is np.ndarray else np.asarray(out, dtype=dtype),)
+        return run
+    return factory
+
+
 registry.register("Sum")(_make_factory("Sum", False))
 registry.register("Mean")(_make_factory("Mean", True))
+registry.register("Prod")(_ufunc_factory("Prod", np.multiply))
+registry.register("Max")(_ufunc_factory("Max", np.maximum))
+registry.register("Min")(_ufunc_factory("Min", np.minimum))
