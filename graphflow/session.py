@@ -248,22 +248,36 @@ class _FeedConverter:
     """Converts values fed to one tensor: a fast path for ndarrays of the right dtype and a
     compatible shape, `convert_feed` (with its checks and messages) for everything else."""
 
-    __slots__ = ("tensor", "np_dtype", "dims")
+    __slots__ = ("tensor", "np_dtype", "dims", "safe_sources")
 
     def __init__(self, tensor):
         self.tensor = tensor
         self.np_dtype = np.dtype(tensor.dtype.base_dtype.as_numpy_dtype)
         self.dims = tensor.shape._values
+        self.safe_sources = {}  # source dtype -> whether _cast_feed accepts it without checks
+
+    def _shape_ok(self, shape):
+        dims = self.dims
+        return dims is None or (len(shape) == len(dims) and
+                                all(d is None or d == n for d, n in zip(dims, shape)))
 
     def __call__(self, value):
-        if type(value) is np.ndarray and value.dtype == self.np_dtype:
-            dims = self.dims
-            if dims is None:
+        if type(value) is np.ndarray and self._shape_ok(value.shape):
+            if value.dtype == self.np_dtype:
                 return value
-            shape = value.shape
-            if len(shape) == len(dims) and all(d is None or d == n for d, n in zip(dims, shape)):
-                return value
+            safe = self.safe_sources.get(value.dtype)
+            if safe is None:
+                safe = self.safe_sources[value.dtype] = _cast_needs_no_check(
+                    value.dtype, self.np_dtype)
+            if safe:
+                return value.astype(self.np_dtype)
         return convert_feed(self.tensor, value)
+
+
+def _cast_needs_no_check(src, dst):
+    """Casts that `_cast_feed` always accepts without looking at values (float widening and
+    narrowing within floats, integers to floats)."""
+    return dst.kind == "f" and src.kind in "fiu"
 
 
 def _apply_thread_config(config):

@@ -82,7 +82,7 @@ for _type, _ufunc in UFUNC_BINARY.items():
     registry.register(_type)(_binary_ufunc(_ufunc, _type))
 for _type, _ufunc in FLOAT_ONLY_BINARY.items():
     registry.register(_type)(_binary_ufunc(_ufunc, _type, floats_only=True))
-use_reference("AddN", "Cast", "Select", "SelectV2", "Where", "Range", "ArgMax", "ArgMin",
+use_reference("AddN", "Cast", "Select", "SelectV2", "Where", "ArgMax", "ArgMin",
               "Cumprod",
               "Cumsum", "Any", "All", "ClipByValue")
 
@@ -164,4 +164,19 @@ def _squared_difference(node, state):
         out = np.empty_like(xf)
         (_sqdiff_parallel if xf.size >= PARALLEL_THRESHOLD else _sqdiff_serial)(xf, yf, out)
         return (out.reshape(x.shape),)
+    return run
+
+
+@registry.register("Range")
+def _range(node, state):
+    """np.arange with the node's dtype; invalid arguments go to the reference for its errors."""
+    fallback = reference.REFERENCE["Range"]
+    attrs = node._attrs
+    dtype = node._attrs["Tidx"].as_numpy_dtype
+
+    def run(start, limit, delta):
+        s, lim, d = start[()], limit[()], delta[()]
+        if d == 0 or (d > 0 and s > lim) or (d < 0 and s < lim):
+            return fallback(attrs, start, limit, delta)
+        return (np.arange(s, lim, d).astype(dtype, copy=False),)
     return run
