@@ -47,7 +47,8 @@ def apply_op(op_type, name=None, **keywords):
     outs = op._outputs
     if not outs:
         return op
-    return outs[0] if len(outs) == 1 and op_def.outputs[0].number_attr is None else list(outs)
+    single = op_def.outputs[0].number_attr is None and op_def.outputs[0].type_list_attr is None
+    return outs[0] if len(outs) == 1 and single else list(outs)
 
 
 def _graph_of_inputs(op_def, keywords):
@@ -85,7 +86,9 @@ def _infer_type_attrs(op_def, keywords, attrs):
 
 
 def _convert_arg(op_def, arg, value, attrs):
-    """Converts one input argument (a list for `N * T` arguments) to tensors."""
+    """Converts one input argument (a list for `N * T` and type-list arguments) to tensors."""
+    if arg.type_list_attr is not None:
+        return _convert_type_list(op_def, arg, value, attrs)
     if arg.number_attr is not None:
         if not isinstance(value, (list, tuple)):
             raise TypeError(f"Expected list for '{arg.name}' argument to '{op_def.type}' Op, "
@@ -131,6 +134,25 @@ def _convert_arg(op_def, arg, value, attrs):
     return tensors
 
 
+def _convert_type_list(op_def, arg, value, attrs):
+    """A `list(type)` argument: each value keeps its own dtype (or the one given in attrs)."""
+    if not isinstance(value, (list, tuple)):
+        raise TypeError(f"Expected list for '{arg.name}' argument to '{op_def.type}' Op, "
+                        f"not {value!r}.")
+    given = attrs.get(arg.type_list_attr)
+    if given is not None and len(given) != len(value):
+        raise TypeError(f"'{op_def.type}' Op: {len(value)} values for '{arg.name}' but "
+                        f"{len(given)} dtypes")
+    tensors = []
+    for i, v in enumerate(value):
+        dtype = None if given is None else given[i]
+        tensors.append(constant_op.convert_to_tensor(v, dtype=dtype, name=f"{arg.name}_{i}"))
+    spec = op_def.attrs[arg.type_list_attr]
+    attrs[arg.type_list_attr] = _check_attr(op_def, spec,
+                                            [t.dtype.base_dtype for t in tensors])
+    return tensors
+
+
 def _mismatch(op_def, arg, got, expected):
     first = next(a.name for a in op_def.inputs if a.type_attr == arg.type_attr)
     return TypeError(
@@ -163,8 +185,8 @@ def _check_attr(op_def, spec, value, arg_name=None):
                 raise ValueError(f"Attr '{spec.name}' of '{op_def.type}' Op passed {value} "
                                  f"less than minimum {spec.minimum}.")
             return value
-        if kind == "float":
-            return float(value)
+        if kind == "float":  # TF's float attrs are 32-bit: kernels see the rounded value
+            return float(np.float32(value))
         if kind == "bool":
             if not isinstance(value, (bool, np.bool_)):
                 raise TypeError(f"Expected bool for argument '{spec.name}' not {value!r}.")
@@ -176,7 +198,7 @@ def _check_attr(op_def, spec, value, arg_name=None):
         if kind == "list(int)":
             return [_as_int(v) for v in value]
         if kind == "list(float)":
-            return [float(v) for v in value]
+            return [float(np.float32(v)) for v in value]
         if kind == "list(type)":
             return [dtypes.as_dtype(v) for v in value]
         if kind == "list(shape)":

@@ -34,9 +34,10 @@ _TYPE_GROUPS = {
 
 
 class ArgSpec:
-    """One input or output argument: `name: T`, `name: N * T`, `name: Ref(T)`, `name: int32`."""
+    """One input or output argument: `name: T`, `name: N * T`, `name: Ref(T)`, `name: int32`,
+    or `name: dtypes` where `dtypes` is a `list(type)` attr (TF's type_list_attr)."""
 
-    __slots__ = ("name", "type_attr", "fixed_dtype", "number_attr", "is_ref")
+    __slots__ = ("name", "type_attr", "fixed_dtype", "number_attr", "is_ref", "type_list_attr")
 
     _RE = re.compile(r"^(\w+)\s*:\s*(?:(\w+)\s*\*\s*)?(Ref\()?(\w+)\)?$")
 
@@ -46,6 +47,7 @@ class ArgSpec:
             raise ValueError(f"bad argument spec {spec!r}")
         self.name, self.number_attr, ref, type_name = m.groups()
         self.is_ref = ref is not None
+        self.type_list_attr = None  # set by OpDef when `type_attr` names a list(type) attr
         try:
             self.fixed_dtype = dtypes.as_dtype(type_name)
             self.type_attr = None
@@ -55,6 +57,12 @@ class ArgSpec:
 
     def __repr__(self):
         return f"ArgSpec({self.name!r})"
+
+    def count(self, attrs):
+        """How many tensors this argument stands for, given a node's attrs."""
+        if self.type_list_attr is not None:
+            return len(attrs[self.type_list_attr])
+        return 1 if self.number_attr is None else attrs[self.number_attr]
 
 
 class AttrSpec:
@@ -138,6 +146,8 @@ class OpDef:
             for ref in (arg.type_attr, arg.number_attr):
                 if ref is not None and ref not in self.attrs:
                     raise ValueError(f"{type_name}: argument {arg.name} uses undeclared attr {ref}")
+            if arg.type_attr is not None and self.attrs[arg.type_attr].kind == "list(type)":
+                arg.type_list_attr, arg.type_attr = arg.type_attr, None  # TF's type_list_attr
 
     def __repr__(self):
         return f"OpDef({self.type!r})"
@@ -146,6 +156,9 @@ class OpDef:
         """The dtypes of all outputs, given the node's attrs."""
         result = []
         for arg in self.outputs:
+            if arg.type_list_attr is not None:
+                result.extend(attrs[arg.type_list_attr])
+                continue
             dtype = arg.fixed_dtype if arg.type_attr is None else attrs[arg.type_attr]
             if arg.is_ref:
                 dtype = dtype._as_ref
