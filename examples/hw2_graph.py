@@ -1,7 +1,14 @@
 """HW2 (course seed 000): a small graph with three name scopes, fed a 2x100 array.
 
-Run: python examples/hw2_graph.py
+Step 4 of the homework writes the graph for TensorBoard; this script also draws it with
+graphflow's viewer, which needs no server:
+
+    python examples/hw2_graph.py          # prints f, writes ./logs (events, HTML, SVG)
+    tensorboard --logdir ./logs           # the graph as TensorBoard shows it
+    graphflow-view ./logs -o graph.html   # the same drawing from the command line
 """
+
+import os
 
 import numpy as np
 
@@ -24,7 +31,22 @@ def build_graph():
     return graph, a, f
 
 
-def main(seed=0):
+def write_graph_files(sess, logdir):
+    """Step 4: the events file for TensorBoard, plus an HTML page and (with Graphviz) an SVG
+    drawn by graphflow's viewer. Returns the paths written."""
+    file_writer = tf.summary.FileWriter(logdir, sess.graph)
+    file_writer.close()
+    paths = [tf.viewer.render(sess.graph, os.path.join(logdir, "hw2_graph.html"), title="HW2")]
+    try:
+        paths.append(tf.viewer.render(sess.graph, os.path.join(logdir, "hw2_graph.svg"),
+                                      title="HW2"))
+    except tf.viewer.GraphvizNotFoundError as err:
+        print("no SVG:", err)
+    return paths
+
+
+def main(seed=0, logdir=None):
+    """Runs HW2 with `seed`; returns f. With `logdir`, also writes the graph files there."""
     rng = np.random.RandomState(seed)
     xs = rng.normal(1, 2, 100)
     ys = np.asarray(rng.randn(len(xs)) * xs)
@@ -33,9 +55,12 @@ def main(seed=0):
     result = sess.run(f, feed_dict={a: [xs, ys]})
     print("f =", result)
     print("nodes:", ", ".join(op.name for op in graph.get_operations()))
+    if logdir is not None:
+        for path in write_graph_files(sess, logdir):
+            print("wrote", path)
     sess.close()
     return result
 
 
 if __name__ == "__main__":
-    main()
+    main(logdir="logs")

@@ -7,7 +7,7 @@ import time
 
 HERE = pathlib.Path(__file__).resolve().parent
 ORDER = ["hw2_graph", "blood_fat_regression", "logistic_regression", "xor_mlp",
-         "manual_gradient_descent"]
+         "manual_gradient_descent", "iris_softmax", "breast_cancer", "digits_mlp", "digits_cnn"]
 
 
 def main():

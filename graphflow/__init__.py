@@ -69,8 +69,26 @@ from graphflow import train
 from graphflow import test
 
 # --- nn ops, losses, layers: exports go below this line
+from graphflow import nn
+from graphflow import losses
+from graphflow import layers
+from graphflow.ops.losses_impl import div_no_nan
 # --- end nn ops
 # --- io (GraphDef, graph_util, Saver, meta graphs): exports go below this line
+from graphflow.io.importer import import_graph_def
+from graphflow.io.protos import make_ndarray, make_tensor_proto
+from graphflow.proto.attr_value_pb2 import AttrValue, NameAttrList
+from graphflow.proto.graph_pb2 import GraphDef, VersionDef
+from graphflow.proto.meta_graph_pb2 import MetaGraphDef
+from graphflow.proto.node_def_pb2 import NodeDef
+from graphflow.proto.tensor_pb2 import TensorProto
+from graphflow.proto.tensor_shape_pb2 import TensorShapeProto
+from graphflow import graph_util
+from graphflow import io
 # --- end io
 # --- summary and viewer: exports go below this line
+from graphflow import summary
+from graphflow import viewer
+from graphflow.proto.event_pb2 import Event, SessionLog
+from graphflow.proto.summary_pb2 import HistogramProto, Summary, SummaryMetadata
 # --- end summary

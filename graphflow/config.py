@@ -1,8 +1,11 @@
 """Session configuration objects: ConfigProto, GPUOptions, RunOptions, RunMetadata.
 
-Plain Python stand-ins with TF's field names; the TensorBoard issue backs RunOptions and
-RunMetadata with wire-compatible protos.
+ConfigProto and GPUOptions are plain Python stand-ins with TF's field names. RunOptions and
+RunMetadata are the wire-compatible protos of graphflow/proto/step_stats.proto (run tracing
+fills `RunMetadata.step_stats`; FileWriter.add_run_metadata writes them for TensorBoard).
 """
+
+from graphflow.proto.step_stats_pb2 import RunMetadata, RunOptions  # noqa: F401
 
 
 class GPUOptions:
@@ -42,21 +45,3 @@ class ConfigProto:
         self.graph_options = graph_options or GraphOptions()
         self.use_per_session_threads = use_per_session_threads
         self.operation_timeout_in_ms = operation_timeout_in_ms
-
-
-class RunOptions:
-    NO_TRACE = 0
-    SOFTWARE_TRACE = 1
-    HARDWARE_TRACE = 2
-    FULL_TRACE = 3
-
-    def __init__(self, trace_level=0, timeout_in_ms=0, output_partition_graphs=False):
-        self.trace_level = trace_level
-        self.timeout_in_ms = timeout_in_ms
-        self.output_partition_graphs = output_partition_graphs
-
-
-class RunMetadata:
-    def __init__(self):
-        self.step_stats = None
-        self.partition_graphs = []

@@ -59,7 +59,12 @@ def compile_plan(plan):
         namespace[f"k{index}"] = step.run
         args = ", ".join(f"s{s}" for s in step.ins)
         lines.append(f"        i = {index}")
-        if len(step.outs) == 1:
+        trivial = _trivial(step)
+        if trivial == "noop":
+            pass
+        elif trivial == "identity":
+            lines.append(f"        s{step.outs[0]} = s{step.ins[0]}")
+        elif len(step.outs) == 1:
             lines.append(f"        s{step.outs[0]}, = k{index}({args})")
         elif step.outs:
             targets = ", ".join(f"s{s}" for s in step.outs)
@@ -76,6 +81,19 @@ def compile_plan(plan):
     source = "\n".join(lines) + "\n"
     exec(compile(source, f"<graphflow plan {id(plan):#x}>", "exec"), namespace)  # noqa: S102
     return namespace["run"]
+
+
+_IDENTITY_TYPES = frozenset({"Identity", "StopGradient", "PlaceholderWithDefault"})
+
+
+def _trivial(step):
+    """'noop' / 'identity' for steps the generated code does inline, else None."""
+    op = step.op
+    if op.type == "NoOp":
+        return "noop"
+    if op.type in _IDENTITY_TYPES and not op._inputs[0].dtype.is_ref_dtype:
+        return "identity"
+    return None
 
 
 def _failed(plan, index, err, local_values):

@@ -58,7 +58,7 @@ def gradients(ys, xs, grad_ys=None, name="gradients", colocate_gradients_with_op
         grads = collections.defaultdict(list)
         for y, g in zip(ys, grad_ys):
             grads[y].append(g)
-        _backprop(ys, between, stops, grads, scope)
+        _backprop(ys, between, stops, grads, scope, gate_gradients)
         return [_result(x, grads.get(x), unconnected_gradients) for x in xs]
 
 
@@ -86,9 +86,9 @@ def _default_grad_ys(ys, grad_ys):
             if not _is_differentiable_dtype(y.dtype):
                 raise TypeError(f"Gradients of non-float tensor {y.name} (dtype "
                                 f"{y.dtype.name}) are not defined; pass grad_ys explicitly.")
+            from graphflow.ops import manip_ops
+            shape = _shape_of(y)
             with graph_lib.name_scope(f"grad_ys_{i}") as scope:
-                from graphflow.ops import manip_ops
-                shape = _shape_of(y)
                 ones = constant_op.constant(1, dtype=y.dtype.base_dtype, name="Const")
                 g = manip_ops.fill(shape, ones, name=scope)
         else:
@@ -119,7 +119,7 @@ def _ops_between(from_ops, to_ops):
     return between
 
 
-def _backprop(ys, between, stops, grads, scope):
+def _backprop(ys, between, stops, grads, scope, gate_gradients=False):
     """Processes ops in reverse topological order (pending counts), as TF's _GradientsHelper."""
     pending = collections.Counter()
     for op in between:
@@ -134,7 +134,7 @@ def _backprop(ys, between, stops, grads, scope):
         if op in seen:
             continue
         seen.add(op)
-        in_grads = _op_input_grads(op, grads, stops, between)
+        in_grads = _op_input_grads(op, grads, stops, between, gate_gradients)
         for t, g in zip(op._inputs, in_grads):
             if g is not None and _is_differentiable_dtype(t.dtype):
                 grads[t].append(g)
@@ -145,7 +145,7 @@ def _backprop(ys, between, stops, grads, scope):
         ready.sort(key=lambda o: -o._id)
 
 
-def _op_input_grads(op, grads, stops, between):
+def _op_input_grads(op, grads, stops, between, gate_gradients=False):
     """Aggregates op's output gradients and calls its gradient function."""
     out_grads = [_aggregate(grads.get(t), f"{op.name}_grad") for t in op._outputs]
     if all(g is None for g in out_grads) or op in stops:
@@ -162,7 +162,11 @@ def _op_input_grads(op, grads, stops, between):
     with graph_lib.name_scope(op.name + "_grad"):
         out_grads = [g if g is not None else _zeros_for(t) for g, t in zip(out_grads, op._outputs)]
         result = grad_fn(op, *out_grads)
-    result = list(result) if isinstance(result, (list, tuple)) else [result]
+        result = list(result) if isinstance(result, (list, tuple)) else [result]
+        if gate_gradients and sum(g is not None for g in result) > 1:
+            # TF's GATE_OP: no input gradient is usable before all of them are computed, so
+            # an update of one input cannot race a gradient that still reads it.
+            result = array_ops.tuple_(result)
     if len(result) != len(op._inputs):
         raise ValueError(f"Gradient function for {op.type} returned {len(result)} gradients "
                          f"for {len(op._inputs)} inputs")

@@ -118,7 +118,10 @@ class BaseSession:
             fetches: a Tensor, Operation, Variable or name, or any nesting of lists, tuples,
                 dicts and namedtuples of them.
             feed_dict: maps Tensors (or tensor names) to values; any tensor can be fed.
-            options, run_metadata: accepted for TF compatibility (tracing when supported).
+            options: a `RunOptions`; `trace_level=FULL_TRACE` (any level but NO_TRACE)
+                traces the run into `run_metadata`.
+            run_metadata: a `RunMetadata` that a traced run fills with `step_stats`
+                (per executed node: start time, duration, output shapes and bytes).
 
         Returns:
             Values with the structure of `fetches`: numpy arrays (numpy scalars for rank 0,
@@ -132,8 +135,12 @@ class BaseSession:
         """
         mapper = self._mapper(fetches)
         feed_tensors, feed_values = self._process_feeds(feed_dict)
+        tracer = None
+        if options is not None and run_metadata is not None:  # tracing: see summary/tracing.py
+            from graphflow.summary import tracing
+            tracer = tracing.tracer_for(options, run_metadata)
         results = self._run_flat(mapper.tensors, mapper.targets, feed_tensors, feed_values,
-                                 mapper.key)
+                                 mapper.key, tracer)
         return mapper.build(results)
 
     def _mapper(self, fetches):
@@ -146,7 +153,8 @@ class BaseSession:
             mapper = self._mappers[key] = _FetchMapper(self._graph, fetches)
         return mapper
 
-    def _run_flat(self, fetch_tensors, targets, feed_tensors, feed_values, fetch_key=None):
+    def _run_flat(self, fetch_tensors, targets, feed_tensors, feed_values, fetch_key=None,
+                  tracer=None):
         if self._closed:
             raise RuntimeError("Attempted to use a closed Session.")
         if fetch_key is None:
@@ -156,7 +164,10 @@ class BaseSession:
         if plan is None:
             plan = plan_lib.Plan(self._graph, fetch_tensors, targets, feed_tensors, self._state)
             self._plans[key] = plan
-        values = executor.execute(plan, feed_values)
+        if tracer is None:
+            values = executor.execute(plan, feed_values)
+        else:
+            values = tracer.run(plan, feed_values)
         return [_to_user(v, alias) for v, alias in zip(values, plan.fetch_may_alias)]
 
     def _process_feeds(self, feed_dict):
@@ -191,7 +202,12 @@ class BaseSession:
                 raise TypeError(f"Expected {len(feed_tensors)} feed values, got "
                                 f"{len(feed_values)}")
             converted = [convert_feed(feed_tensors[i], feed_values[i]) for i in order]
-            results = self._run_flat(mapper.tensors, mapper.targets, sorted_tensors, converted)
+            tracer = None
+            if accept_options and kwargs:  # options=, run_metadata= as in Session.run
+                from graphflow.summary import tracing
+                tracer = tracing.tracer_for(kwargs.get("options"), kwargs.get("run_metadata"))
+            results = self._run_flat(mapper.tensors, mapper.targets, sorted_tensors, converted,
+                                     tracer=tracer)
             return mapper.build(results)
         return call
 

@@ -135,6 +135,92 @@ RECORDS = {
     "BatchMatMulV2": rec(lambda a, b: tf.matmul(a, b, adjoint_a=True), [(2, 3, 2), (1, 3, 4)]),
 }
 
+
+# ------------------------------------------------------------------------ nn ops
+def _between(low, high):
+    return lambda shape, rng: rng.uniform(low, high, shape)
+
+
+def _xent_both_outputs(x, labels):
+    """Loss of one op plus a weighted sum of another's backprop output, so that the
+    gradient's second-order term (grad of `backprop`) is checked as well. Labels must be
+    distributions: the op's gradient (its `backprop`) assumes they sum to one, as TF's."""
+    loss, _ = _raw("SoftmaxCrossEntropyWithLogits", features=x, labels=tf.nn.softmax(labels))
+    _, backprop = _raw("SoftmaxCrossEntropyWithLogits", features=x,
+                       labels=tf.constant([[0.2, 0.3, 0.5], [1.0, 0.0, 0.0]], F64))
+    return loss + tf.reduce_sum(backprop * tf.constant([[0.3, -1.0, 2.0]], F64), 1)
+
+
+def _sparse_xent_both_outputs(x):
+    loss, backprop = _raw("SparseSoftmaxCrossEntropyWithLogits", features=x,
+                          labels=tf.constant([2, 0], tf.int32))
+    return loss + tf.reduce_sum(backprop * tf.constant([[0.3, -1.0, 2.0]], F64), 1)
+
+
+_CONV = dict(strides=[1, 2, 1, 1], padding="SAME")
+_POOL = dict(ksize=[1, 2, 3, 1], strides=[1, 2, 1, 1], padding="SAME")
+
+
+def _max_pool_grad_op(op_type, x, g):
+    y = tf.nn.max_pool(x, **_POOL)
+    return _raw(op_type, orig_input=x, orig_output=y, grad=g, **_POOL)
+
+
+NN_RECORDS = {
+    "Relu": rec(tf.nn.relu, [(2, 3)]),
+    "Relu6": rec(tf.nn.relu6, [(2, 3)], _between(-2.0, 8.0)),
+    "Elu": rec(tf.nn.elu, [(2, 3)]),
+    "Selu": rec(tf.nn.selu, [(2, 3)]),
+    "LeakyRelu": rec(lambda x: tf.nn.leaky_relu(x, alpha=0.3), [(2, 3)]),
+    "Softplus": rec(tf.nn.softplus, [(2, 3)], _between(-5.0, 5.0)),
+    "Softsign": rec(tf.nn.softsign, [(2, 3)]),
+    "ReluGrad": rec(lambda g, x: _raw("ReluGrad", gradients=g, features=x), [(2, 3)] * 2),
+    "Relu6Grad": rec(lambda g, x: _raw("Relu6Grad", gradients=g, features=x), [(2, 3)] * 2,
+                     _between(-2.0, 8.0)),
+    "EluGrad": rec(lambda g, y: _raw("EluGrad", gradients=g, outputs=y), [(2, 3)] * 2,
+                   _between(-0.9, 1.0)),
+    "SeluGrad": rec(lambda g, y: _raw("SeluGrad", gradients=g, outputs=y), [(2, 3)] * 2,
+                    _between(-1.5, 1.0)),
+    "LeakyReluGrad": rec(lambda g, x: _raw("LeakyReluGrad", gradients=g, features=x,
+                                           alpha=0.3), [(2, 3)] * 2),
+    "SoftplusGrad": rec(lambda g, x: _raw("SoftplusGrad", gradients=g, features=x),
+                        [(2, 3)] * 2),
+    "SoftsignGrad": rec(lambda g, x: _raw("SoftsignGrad", gradients=g, features=x),
+                        [(2, 3)] * 2),
+    "Softmax": rec(tf.nn.softmax, [(2, 3)]),
+    "LogSoftmax": rec(tf.nn.log_softmax, [(2, 3)]),
+    "BiasAdd": rec(lambda v, b: tf.nn.bias_add(v, b, data_format="NCHW"), [(2, 3, 2), (3,)]),
+    "BiasAddGrad": rec(lambda g: _raw("BiasAddGrad", out_backprop=g), [(2, 2, 3)]),
+    "L2Loss": rec(tf.nn.l2_loss, [(2, 3)]),
+    "SoftmaxCrossEntropyWithLogits": rec(_xent_both_outputs, [(2, 3), (2, 3)]),
+    "SparseSoftmaxCrossEntropyWithLogits": rec(_sparse_xent_both_outputs, [(2, 3)]),
+    "TopKV2": rec(lambda x: tf.nn.top_k(x, 2).values * 1.5, [(3, 4)]),
+    "DivNoNan": rec(tf.div_no_nan, [(2, 3), (3,)], _pos),
+    "Conv2D": rec(lambda x, f: tf.nn.conv2d(x, f, **_CONV), [(2, 5, 4, 3), (3, 2, 3, 2)]),
+    "Conv2DBackpropInput": rec(lambda f, d: tf.nn.conv2d_backprop_input(
+        [2, 5, 4, 3], f, d, **_CONV), [(3, 2, 3, 2), (2, 3, 4, 2)]),
+    "Conv2DBackpropFilter": rec(lambda x, d: tf.nn.conv2d_backprop_filter(
+        x, [3, 2, 3, 2], d, **_CONV), [(2, 5, 4, 3), (2, 3, 4, 2)]),
+    "DepthwiseConv2dNative": rec(lambda x, f: tf.nn.depthwise_conv2d_native(x, f, **_CONV),
+                                 [(1, 5, 4, 2), (3, 2, 2, 2)]),
+    "DepthwiseConv2dNativeBackpropInput": rec(lambda f, d: _raw(
+        "DepthwiseConv2dNativeBackpropInput", input_sizes=tf.constant([1, 5, 4, 2]), filter=f,
+        out_backprop=d, **_CONV), [(3, 2, 2, 2), (1, 3, 4, 4)]),
+    "DepthwiseConv2dNativeBackpropFilter": rec(lambda x, d: _raw(
+        "DepthwiseConv2dNativeBackpropFilter", input=x, filter_sizes=tf.constant([3, 2, 2, 2]),
+        out_backprop=d, **_CONV), [(1, 5, 4, 2), (1, 3, 4, 4)]),
+    "MaxPool": rec(lambda x: tf.nn.max_pool(x, **_POOL), [(2, 4, 3, 2)]),
+    "MaxPoolGrad": rec(lambda x, g: _max_pool_grad_op("MaxPoolGrad", x, g),
+                       [(2, 4, 3, 2), (2, 2, 3, 2)]),
+    "MaxPoolGradGrad": rec(lambda x, g: _max_pool_grad_op("MaxPoolGradGrad", x, g),
+                           [(2, 4, 3, 2), (2, 4, 3, 2)]),
+    "AvgPool": rec(lambda x: tf.nn.avg_pool(x, **_POOL), [(2, 4, 3, 2)]),
+    "AvgPoolGrad": rec(lambda g: _raw("AvgPoolGrad", orig_input_shape=tf.constant([2, 4, 3, 2]),
+                                      grad=g, **_POOL), [(2, 2, 3, 2)]),
+}
+RECORDS.update(NN_RECORDS)
+
+
 # Ops that are differentiable in TF but whose graphflow gradient is still missing.
 KNOWN_MISSING = set()
 

@@ -234,20 +234,27 @@ def group(*inputs, **kwargs):
             return no_op(name=scope)
 
 
+def with_dependencies(dependencies, output_tensor, name=None):
+    """An Identity of `output_tensor` that runs only after `dependencies` (TF's name
+    `control_dependency`)."""
+    with graph_lib.name_scope(name, "control_dependency",
+                              list(dependencies) + [output_tensor]) as scope:
+        with graph_lib.control_dependencies(dependencies):
+            return identity(output_tensor, name=scope)
+
+
 def tuple_(tensors, name=None, control_inputs=None):
-    """Tensors with the same values as `tensors`, available only after all of them are."""
-    with graph_lib.name_scope(name, "tuple", tensors) as scope:
-        deps = [t for t in tensors if t is not None] + list(control_inputs or [])
-        gate = group(*deps)
-        out = []
-        for t in tensors:
-            if t is None:
-                out.append(None)
-                continue
-            with graph_lib.control_dependencies([gate]):
-                out.append(identity(t))
-        del scope
-        return out
+    """Tensors with the same values as `tensors`, each available only after all of them are
+    (TF's `tf.tuple`: a `group_deps` NoOp and `control_dependency` Identities)."""
+    with graph_lib.name_scope(name, "tuple", [t for t in tensors if t is not None]):
+        gating = [t.op for t in tensors if t is not None]
+        gating.extend(_as_ops(control_inputs or []))
+        gate = group(*gating)
+        return [None if t is None else with_dependencies([gate], t) for t in tensors]
+
+
+def _as_ops(items):
+    return [getattr(item, "op", item) for item in items]
 
 
 def ones_like_value(tensor):

@@ -149,20 +149,22 @@ registry.set_gradient("SelectV2", _select_v2_grad)
 
 # ------------------------------------------------------------------ reductions
 def _kept_shape(op):
-    """The input shape with reduced axes set to 1: a constant when static, else built with
-    DynamicStitch as TF's reduced_shape does."""
+    """The input shape with reduced axes set to 1: a numpy constant when the rank, the axes and
+    every kept dimension are static, else built with DynamicStitch as TF's reduced_shape."""
     x, axes = op.inputs
     axes_value = constant_op.constant_value(axes)
-    if x.shape.is_fully_defined() and axes_value is not None:
-        rank = x.shape.rank
+    rank = x.shape.rank
+    if rank is not None and axes_value is not None:
         reduced = {int(a) % max(rank, 1) for a in axes_value.reshape(-1)} if rank else set()
-        return np.array([1 if i in reduced else d for i, d in enumerate(x.shape.as_list())],
-                        dtype=np.int32)
+        dims = x.shape.as_list()
+        if all(d is not None for i, d in enumerate(dims) if i not in reduced):
+            return np.array([1 if i in reduced else d for i, d in enumerate(dims)],
+                            dtype=np.int32)
     shape = array_ops.shape(x)
-    rank = array_ops.size(shape)
-    axes = math_ops.floormod(math_ops.cast(axes, shape.dtype) + rank, rank)
+    rank_t = array_ops.size(shape)
+    axes = math_ops.floormod(math_ops.cast(axes, shape.dtype) + rank_t, rank_t)
     return grad_support_ops.dynamic_stitch(
-        [math_ops.range(rank), axes],
+        [math_ops.range(rank_t), axes],
         [shape, manip_ops.fill(array_ops.shape(axes), constant_op.constant(1))])
 
 
@@ -171,7 +173,7 @@ def _broadcast_back(op, grad):
     x = op.inputs[0]
     kept = _kept_shape(op)
     grad = manip_ops.reshape(grad, kept)
-    if isinstance(kept, np.ndarray):
+    if isinstance(kept, np.ndarray) and x.shape.is_fully_defined():
         multiples = np.array(x.shape.as_list(), dtype=np.int32) // np.maximum(kept, 1)
         return grad if np.all(multiples == 1) else manip_ops.tile(grad, multiples)
     return manip_ops.tile(grad, math_ops.floordiv(array_ops.shape(x), kept))

@@ -23,9 +23,10 @@ _sym_db = _symbol_database.Default()
 
 
 from graphflow.proto import graph_pb2 as graphflow_dot_proto_dot_graph__pb2
+from graphflow.proto import op_def_pb2 as graphflow_dot_proto_dot_op__def__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n graphflow/proto/meta_graph.proto\x12\tgraphflow\x1a\x1bgraphflow/proto/graph.proto\"\x9d\x02\n\x08SaverDef\x12\x1c\n\x14\x66ilename_tensor_name\x18\x01 \x01(\t\x12\x18\n\x10save_tensor_name\x18\x02 \x01(\t\x12\x17\n\x0frestore_op_name\x18\x03 \x01(\t\x12\x13\n\x0bmax_to_keep\x18\x04 \x01(\x05\x12\x0f\n\x07sharded\x18\x05 \x01(\x08\x12%\n\x1dkeep_checkpoint_every_n_hours\x18\x06 \x01(\x02\x12<\n\x07version\x18\x07 \x01(\x0e\x32+.graphflow.SaverDef.CheckpointFormatVersion\"5\n\x17\x43heckpointFormatVersion\x12\n\n\x06LEGACY\x10\x00\x12\x06\n\x02V1\x10\x01\x12\x06\n\x02V2\x10\x02\"\xf4\x02\n\rCollectionDef\x12\x36\n\tnode_list\x18\x01 \x01(\x0b\x32!.graphflow.CollectionDef.NodeListH\x00\x12\x38\n\nbytes_list\x18\x02 \x01(\x0b\x32\".graphflow.CollectionDef.BytesListH\x00\x12\x38\n\nint64_list\x18\x03 \x01(\x0b\x32\".graphflow.CollectionDef.Int64ListH\x00\x12\x38\n\nfloat_list\x18\x04 \x01(\x0b\x32\".graphflow.CollectionDef.FloatListH\x00\x1a\x19\n\x08NodeList\x12\r\n\x05value\x18\x01 \x03(\t\x1a\x1a\n\tBytesList\x12\r\n\x05value\x18\x01 \x03(\x0c\x1a\x1e\n\tInt64List\x12\x11\n\x05value\x18\x01 \x03(\x03\x42\x02\x10\x01\x1a\x1e\n\tFloatList\x12\x11\n\x05value\x18\x01 \x03(\x02\x42\x02\x10\x01\x42\x06\n\x04kind\"\x99\x01\n\x0bVariableDef\x12\x15\n\rvariable_name\x18\x01 \x01(\t\x12\x1a\n\x12initial_value_name\x18\x06 \x01(\t\x12\x18\n\x10initializer_name\x18\x02 \x01(\t\x12\x15\n\rsnapshot_name\x18\x03 \x01(\t\x12\x13\n\x0bis_resource\x18\x05 \x01(\x08\x12\x11\n\ttrainable\x18\x07 \x01(\x08\"\xc4\x03\n\x0cMetaGraphDef\x12:\n\rmeta_info_def\x18\x01 \x01(\x0b\x32#.graphflow.MetaGraphDef.MetaInfoDef\x12&\n\tgraph_def\x18\x02 \x01(\x0b\x32\x13.graphflow.GraphDef\x12&\n\tsaver_def\x18\x03 \x01(\x0b\x32\x13.graphflow.SaverDef\x12\x42\n\x0e\x63ollection_def\x18\x04 \x03(\x0b\x32*.graphflow.MetaGraphDef.CollectionDefEntry\x1a\x93\x01\n\x0bMetaInfoDef\x12\x1a\n\x12meta_graph_version\x18\x01 \x01(\t\x12\x0c\n\x04tags\x18\x04 \x03(\t\x12\x1a\n\x12tensorflow_version\x18\x05 \x01(\t\x12\x1e\n\x16tensorflow_git_version\x18\x06 \x01(\t\x12\x1e\n\x16stripped_default_attrs\x18\x07 \x01(\x08\x1aN\n\x12\x43ollectionDefEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\'\n\x05value\x18\x02 \x01(\x0b\x32\x18.graphflow.CollectionDef:\x02\x38\x01\"\x9f\x01\n\x0f\x43heckpointState\x12\x1d\n\x15model_checkpoint_path\x18\x01 \x01(\t\x12\"\n\x1a\x61ll_model_checkpoint_paths\x18\x02 \x03(\t\x12\'\n\x1f\x61ll_model_checkpoint_timestamps\x18\x03 \x03(\x01\x12 \n\x18last_preserved_timestamp\x18\x04 \x01(\x01\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n graphflow/proto/meta_graph.proto\x12\tgraphflow\x1a\x1bgraphflow/proto/graph.proto\x1a\x1cgraphflow/proto/op_def.proto\"\x9d\x02\n\x08SaverDef\x12\x1c\n\x14\x66ilename_tensor_name\x18\x01 \x01(\t\x12\x18\n\x10save_tensor_name\x18\x02 \x01(\t\x12\x17\n\x0frestore_op_name\x18\x03 \x01(\t\x12\x13\n\x0bmax_to_keep\x18\x04 \x01(\x05\x12\x0f\n\x07sharded\x18\x05 \x01(\x08\x12%\n\x1dkeep_checkpoint_every_n_hours\x18\x06 \x01(\x02\x12<\n\x07version\x18\x07 \x01(\x0e\x32+.graphflow.SaverDef.CheckpointFormatVersion\"5\n\x17\x43heckpointFormatVersion\x12\n\n\x06LEGACY\x10\x00\x12\x06\n\x02V1\x10\x01\x12\x06\n\x02V2\x10\x02\"\xf4\x02\n\rCollectionDef\x12\x36\n\tnode_list\x18\x01 \x01(\x0b\x32!.graphflow.CollectionDef.NodeListH\x00\x12\x38\n\nbytes_list\x18\x02 \x01(\x0b\x32\".graphflow.CollectionDef.BytesListH\x00\x12\x38\n\nint64_list\x18\x03 \x01(\x0b\x32\".graphflow.CollectionDef.Int64ListH\x00\x12\x38\n\nfloat_list\x18\x04 \x01(\x0b\x32\".graphflow.CollectionDef.FloatListH\x00\x1a\x19\n\x08NodeList\x12\r\n\x05value\x18\x01 \x03(\t\x1a\x1a\n\tBytesList\x12\r\n\x05value\x18\x01 \x03(\x0c\x1a\x1e\n\tInt64List\x12\x11\n\x05value\x18\x01 \x03(\x03\x42\x02\x10\x01\x1a\x1e\n\tFloatList\x12\x11\n\x05value\x18\x01 \x03(\x02\x42\x02\x10\x01\x42\x06\n\x04kind\"\x8b\x02\n\x0bVariableDef\x12\x15\n\rvariable_name\x18\x01 \x01(\t\x12\x1a\n\x12initial_value_name\x18\x06 \x01(\t\x12\x18\n\x10initializer_name\x18\x02 \x01(\t\x12\x15\n\rsnapshot_name\x18\x03 \x01(\t\x12\x13\n\x0bis_resource\x18\x05 \x01(\x08\x12\x11\n\ttrainable\x18\x07 \x01(\x08\x12;\n\x0fsynchronization\x18\x08 \x01(\x0e\x32\".graphflow.VariableSynchronization\x12\x33\n\x0b\x61ggregation\x18\t \x01(\x0e\x32\x1e.graphflow.VariableAggregation\"\xf1\x03\n\x0cMetaGraphDef\x12:\n\rmeta_info_def\x18\x01 \x01(\x0b\x32#.graphflow.MetaGraphDef.MetaInfoDef\x12&\n\tgraph_def\x18\x02 \x01(\x0b\x32\x13.graphflow.GraphDef\x12&\n\tsaver_def\x18\x03 \x01(\x0b\x32\x13.graphflow.SaverDef\x12\x42\n\x0e\x63ollection_def\x18\x04 \x03(\x0b\x32*.graphflow.MetaGraphDef.CollectionDefEntry\x1a\xc0\x01\n\x0bMetaInfoDef\x12\x1a\n\x12meta_graph_version\x18\x01 \x01(\t\x12+\n\x10stripped_op_list\x18\x02 \x01(\x0b\x32\x11.graphflow.OpList\x12\x0c\n\x04tags\x18\x04 \x03(\t\x12\x1a\n\x12tensorflow_version\x18\x05 \x01(\t\x12\x1e\n\x16tensorflow_git_version\x18\x06 \x01(\t\x12\x1e\n\x16stripped_default_attrs\x18\x07 \x01(\x08\x1aN\n\x12\x43ollectionDefEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\'\n\x05value\x18\x02 \x01(\x0b\x32\x18.graphflow.CollectionDef:\x02\x38\x01\"\x9f\x01\n\x0f\x43heckpointState\x12\x1d\n\x15model_checkpoint_path\x18\x01 \x01(\t\x12\"\n\x1a\x61ll_model_checkpoint_paths\x18\x02 \x03(\t\x12\'\n\x1f\x61ll_model_checkpoint_timestamps\x18\x03 \x03(\x01\x12 \n\x18last_preserved_timestamp\x18\x04 \x01(\x01*\xac\x01\n\x17VariableSynchronization\x12!\n\x1dVARIABLE_SYNCHRONIZATION_AUTO\x10\x00\x12!\n\x1dVARIABLE_SYNCHRONIZATION_NONE\x10\x01\x12%\n!VARIABLE_SYNCHRONIZATION_ON_WRITE\x10\x02\x12$\n VARIABLE_SYNCHRONIZATION_ON_READ\x10\x03*\x9e\x01\n\x13VariableAggregation\x12\x1d\n\x19VARIABLE_AGGREGATION_NONE\x10\x00\x12\x1c\n\x18VARIABLE_AGGREGATION_SUM\x10\x01\x12\x1d\n\x19VARIABLE_AGGREGATION_MEAN\x10\x02\x12+\n\'VARIABLE_AGGREGATION_ONLY_FIRST_REPLICA\x10\x03\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -38,28 +39,32 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_COLLECTIONDEF_FLOATLIST'].fields_by_name['value']._serialized_options = b'\020\001'
   _globals['_METAGRAPHDEF_COLLECTIONDEFENTRY']._loaded_options = None
   _globals['_METAGRAPHDEF_COLLECTIONDEFENTRY']._serialized_options = b'8\001'
-  _globals['_SAVERDEF']._serialized_start=77
-  _globals['_SAVERDEF']._serialized_end=362
-  _globals['_SAVERDEF_CHECKPOINTFORMATVERSION']._serialized_start=309
-  _globals['_SAVERDEF_CHECKPOINTFORMATVERSION']._serialized_end=362
-  _globals['_COLLECTIONDEF']._serialized_start=365
-  _globals['_COLLECTIONDEF']._serialized_end=737
-  _globals['_COLLECTIONDEF_NODELIST']._serialized_start=612
-  _globals['_COLLECTIONDEF_NODELIST']._serialized_end=637
-  _globals['_COLLECTIONDEF_BYTESLIST']._serialized_start=639
-  _globals['_COLLECTIONDEF_BYTESLIST']._serialized_end=665
-  _globals['_COLLECTIONDEF_INT64LIST']._serialized_start=667
-  _globals['_COLLECTIONDEF_INT64LIST']._serialized_end=697
-  _globals['_COLLECTIONDEF_FLOATLIST']._serialized_start=699
-  _globals['_COLLECTIONDEF_FLOATLIST']._serialized_end=729
-  _globals['_VARIABLEDEF']._serialized_start=740
-  _globals['_VARIABLEDEF']._serialized_end=893
-  _globals['_METAGRAPHDEF']._serialized_start=896
-  _globals['_METAGRAPHDEF']._serialized_end=1348
-  _globals['_METAGRAPHDEF_METAINFODEF']._serialized_start=1121
-  _globals['_METAGRAPHDEF_METAINFODEF']._serialized_end=1268
-  _globals['_METAGRAPHDEF_COLLECTIONDEFENTRY']._serialized_start=1270
-  _globals['_METAGRAPHDEF_COLLECTIONDEFENTRY']._serialized_end=1348
-  _globals['_CHECKPOINTSTATE']._serialized_start=1351
-  _globals['_CHECKPOINTSTATE']._serialized_end=1510
+  _globals['_VARIABLESYNCHRONIZATION']._serialized_start=1702
+  _globals['_VARIABLESYNCHRONIZATION']._serialized_end=1874
+  _globals['_VARIABLEAGGREGATION']._serialized_start=1877
+  _globals['_VARIABLEAGGREGATION']._serialized_end=2035
+  _globals['_SAVERDEF']._serialized_start=107
+  _globals['_SAVERDEF']._serialized_end=392
+  _globals['_SAVERDEF_CHECKPOINTFORMATVERSION']._serialized_start=339
+  _globals['_SAVERDEF_CHECKPOINTFORMATVERSION']._serialized_end=392
+  _globals['_COLLECTIONDEF']._serialized_start=395
+  _globals['_COLLECTIONDEF']._serialized_end=767
+  _globals['_COLLECTIONDEF_NODELIST']._serialized_start=642
+  _globals['_COLLECTIONDEF_NODELIST']._serialized_end=667
+  _globals['_COLLECTIONDEF_BYTESLIST']._serialized_start=669
+  _globals['_COLLECTIONDEF_BYTESLIST']._serialized_end=695
+  _globals['_COLLECTIONDEF_INT64LIST']._serialized_start=697
+  _globals['_COLLECTIONDEF_INT64LIST']._serialized_end=727
+  _globals['_COLLECTIONDEF_FLOATLIST']._serialized_start=729
+  _globals['_COLLECTIONDEF_FLOATLIST']._serialized_end=759
+  _globals['_VARIABLEDEF']._serialized_start=770
+  _globals['_VARIABLEDEF']._serialized_end=1037
+  _globals['_METAGRAPHDEF']._serialized_start=1040
+  _globals['_METAGRAPHDEF']._serialized_end=1537
+  _globals['_METAGRAPHDEF_METAINFODEF']._serialized_start=1265
+  _globals['_METAGRAPHDEF_METAINFODEF']._serialized_end=1457
+  _globals['_METAGRAPHDEF_COLLECTIONDEFENTRY']._serialized_start=1459
+  _globals['_METAGRAPHDEF_COLLECTIONDEFENTRY']._serialized_end=1537
+  _globals['_CHECKPOINTSTATE']._serialized_start=1540
+  _globals['_CHECKPOINTSTATE']._serialized_end=1699
 # @@protoc_insertion_point(module_scope)

@@ -43,7 +43,9 @@ class Optimizer:
         Raises:
             ValueError: no variable receives a gradient from `loss`.
         """
-        grads_and_vars = self.compute_gradients(loss, var_list=var_list, grad_loss=grad_loss)
+        grads_and_vars = self.compute_gradients(loss, var_list=var_list,
+                                                gate_gradients=gate_gradients,
+                                                grad_loss=grad_loss)
         usable = [v for g, v in grads_and_vars if g is not None]
         if not usable:
             raise ValueError(
@@ -67,7 +69,10 @@ class Optimizer:
             if not v.dtype.base_dtype.is_floating:
                 raise ValueError(f"Invalid type {v.dtype.base_dtype.name} for {v.name}, "
                                  "expected: [float16, float32, float64].")
-        grads = gradients_lib.gradients(loss, var_list, grad_ys=grad_loss)
+        grads = gradients_lib.gradients(loss, var_list, grad_ys=grad_loss,
+                                        gate_gradients=gate_gradients == Optimizer.GATE_OP)
+        if gate_gradients == Optimizer.GATE_GRAPH:
+            grads = array_ops.tuple_(grads)
         return list(zip(grads, var_list))
 
     def apply_gradients(self, grads_and_vars, global_step=None, name=None):

@@ -8,6 +8,7 @@ import graphflow as gf
 from graphflow import errors
 from graphflow.kernels import reference
 from graphflow.kernels import registry as kernel_registry
+from graphflow.op_builder import apply_op
 from tests.helpers import assert_close, check_fully_inferred, evaluate
 
 RNG = np.random.default_rng(7)
@@ -260,9 +261,27 @@ def test_matmul_kernel_rank_check():
         reference.evaluate("MatMul", attrs, np.ones((2, 2, 2)), np.ones((2, 2)))
 
 
-def test_cpu_kernels_are_numpy_blas():
-    for op_type in ("MatMul", "BatchMatMulV2", "BatchMatMulV3", "SparseMatMul"):
-        assert kernel_registry.lookup(op_type, "CPU") is reference.factory
+@pytest.mark.parametrize("ta,tb", [(False, False), (True, False), (False, True), (True, True)])
+def test_cpu_kernels_equal_reference_values_and_errors(ta, tb):
+    """The CPU MatMul/BatchMatMulV2 kernels (validation memoised per shape) agree with the
+    reference kernels on values, and raise the same errors for mismatched fed shapes."""
+    rng = np.random.default_rng(3)
+    a = gf.placeholder(gf.float32, None)
+    b = gf.placeholder(gf.float32, None)
+    for out in (gf.matmul(a, b, transpose_a=ta, transpose_b=tb),
+                apply_op("BatchMatMulV2", x=a, y=b, adj_x=ta, adj_y=tb)):
+        op = out.op
+        cpu = kernel_registry.lookup(op.type, "CPU")(op, None)
+        ref = reference.factory(op, None)
+        rank = 2 if op.type == "MatMul" else 3
+        x = rng.normal(size=(2,) * (rank - 2) + ((4, 3) if ta else (3, 4))).astype(np.float32)
+        y = rng.normal(size=(2,) * (rank - 2) + ((5, 4) if tb else (4, 5))).astype(np.float32)
+        for _ in range(2):  # the second call takes the memoised path
+            np.testing.assert_array_equal(cpu(x, y)[0], ref(x, y)[0])
+        bad = np.ones((2,) * (rank - 2) + (7, 7), np.float32)
+        for kernel in (cpu, ref):
+            with pytest.raises(errors.InvalidArgumentError, match="size-incompatible"):
+                kernel(x, bad)
 
 
 # ------------------------------------------------------------------------ real TF

@@ -26,5 +26,6 @@ from graphflow.kernels.cpu import linalg  # noqa: E402,F401
 from graphflow.kernels.cpu import random  # noqa: E402,F401
 from graphflow.kernels.cpu import training  # noqa: E402,F401
 from graphflow.kernels.cpu import nn  # noqa: E402,F401
+from graphflow.kernels.cpu import conv  # noqa: E402,F401
 from graphflow.kernels.cpu import summary  # noqa: E402,F401
 from graphflow.kernels.cpu import io  # noqa: E402,F401

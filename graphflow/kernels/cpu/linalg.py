@@ -1,9 +1,45 @@
 """CPU kernels of the matrix products: numpy's `matmul` (BLAS for float32/float64).
 
-Numba adds nothing over BLAS here, and numba's own `np.dot` needs SciPy's BLAS bindings, so the
-numpy reference kernels in graphflow/kernels/reference/linalg.py are the CPU kernels.
+Numba adds nothing over BLAS here, and numba's own `np.dot` needs SciPy's BLAS bindings. The
+reference kernels in graphflow/kernels/reference/linalg.py validate ranks and dimensions; the
+CPU kernels run that validation once per pair of input shapes, then call `np.matmul` directly.
 """
 
-from graphflow.kernels.cpu import use_reference
+import numpy as np
 
-use_reference("MatMul", "BatchMatMulV2", "BatchMatMulV3", "SparseMatMul")
+from graphflow.kernels import reference
+from graphflow.kernels import registry
+from graphflow.kernels.cpu import use_reference
+from graphflow.kernels.cpu.shape_memo import ShapeMemo
+
+use_reference("BatchMatMulV3", "SparseMatMul")
+
+
+def _matmul_factory(op_type, ta_attr, tb_attr):
+    fallback = reference.REFERENCE[op_type]
+
+    def factory(node, state):
+        attrs = node._attrs
+        ta, tb = attrs[ta_attr], attrs[tb_attr]
+
+        def validate(key):
+            a = np.empty(key[0], dtype=np.float32)
+            b = np.empty(key[1], dtype=np.float32)
+            fallback(attrs, a, b)  # raises TF's errors for bad ranks or dimensions
+            return True
+
+        checked = ShapeMemo(validate)
+
+        def run(a, b):
+            checked((a.shape, b.shape))
+            if ta:
+                a = np.swapaxes(a, -1, -2)
+            if tb:
+                b = np.swapaxes(b, -1, -2)
+            return (np.matmul(a, b),)
+        return run
+    return factory
+
+
+registry.register("MatMul")(_matmul_factory("MatMul", "transpose_a", "transpose_b"))
+registry.register("BatchMatMulV2")(_matmul_factory("BatchMatMulV2", "adj_x", "adj_y"))

@@ -13,12 +13,13 @@ import numpy as np
 from graphflow.kernels import checks
 from graphflow.kernels import registry
 from graphflow.kernels.cpu import use_reference
+from graphflow.kernels.cpu.shape_memo import ShapeMemo, array_key, from_array_key
 from graphflow.kernels.reference import manip as ref_manip
 
 # Copy-only kernels are memory bound: threads pay off only on large outputs.
 PARALLEL_THRESHOLD = 1 << 20
 
-use_reference("Reshape", "Transpose", "Squeeze", "ExpandDims", "ConcatV2", "Split", "SplitV",
+use_reference("Squeeze", "ExpandDims", "ConcatV2", "Split", "SplitV",
               "Slice", "StridedSlice", "Tile", "Pad", "PadV2", "MirrorPad", "ReverseV2",
               "Fill", "ZerosLike", "OnesLike", "ShapeN", "BroadcastTo")
 
@@ -113,4 +114,38 @@ def _one_hot(node, state):
         (_one_hot_parallel if big else _one_hot_serial)(idx, on, off, out)
         shape = indices.shape[:axis] + (depth,) + indices.shape[axis:]
         return (out.view(on_value.dtype).reshape(shape),)
+    return run
+
+
+@registry.register("Reshape")
+def _reshape(node, state):
+    """x.reshape(dims) with dims validated once per (input shape, requested shape)."""
+    attrs = node._attrs
+
+    def dims_for(key):
+        probe = np.empty(key[0], dtype=np.uint8)
+        return ref_manip.reshape(attrs, probe, from_array_key(key[1]))[0].shape
+
+    memo = ShapeMemo(dims_for)
+
+    def run(x, shape):
+        return (x.reshape(memo((x.shape, array_key(shape)))),)
+    return run
+
+
+@registry.register("Transpose")
+def _transpose(node, state):
+    """np.transpose with the permutation validated once per (rank, perm)."""
+    attrs = node._attrs
+
+    def axes_for(key):
+        ndim, perm = key[0], from_array_key(key[1])
+        probe = np.empty((1,) * ndim, dtype=np.uint8)
+        ref_manip.transpose(attrs, probe, perm)  # raises TF's errors for a bad perm
+        return tuple(int(p) % max(ndim, 1) for p in perm.reshape(-1))
+
+    memo = ShapeMemo(axes_for)
+
+    def run(x, perm):
+        return (np.transpose(x, memo((x.ndim, array_key(perm)))),)
     return run

@@ -1,1 +1,162 @@
-"""(being written)"""
+"""CPU kernels of the neural-network ops (graphflow/ops/nn_ops.py).
+
+Softmax, LogSoftmax and the two fused cross entropies are one numba pass per row (max, exp,
+sum, normalise: the log-sum-exp shift, so they never overflow), parallel over rows for large
+inputs. Activations, bias and top-k are single numpy passes: the reference is their kernel.
+Validation (label ranges, shapes) runs in Python first, through the reference's checks.
+"""
+
+import numba
+import numpy as np
+
+from graphflow.kernels import registry
+from graphflow.kernels.cpu import use_reference
+from graphflow.kernels.reference import nn as ref_nn
+
+PARALLEL_THRESHOLD = 1 << 18
+
+use_reference(*ref_nn.ACTIVATIONS, *ref_nn.ACTIVATION_GRADS)
+use_reference("BiasAdd", "BiasAddGrad", "L2Loss", "TopKV2", "InTopKV2", "DivNoNan")
+
+_FLOATS = (np.float32, np.float64)
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _row_softmax(x, out, log):
+    """out = softmax(x) (or log_softmax) of one row; returns log(sum(exp(x - max)))."""
+    m = x[0]
+    for j in range(1, x.shape[0]):
+        if x[j] > m or np.isnan(x[j]):
+            m = x[j]
+    total = 0.0
+    for j in range(x.shape[0]):
+        e = np.exp(x[j] - m)
+        out[j] = e
+        total += e
+    lse = np.log(total)
+    for j in range(x.shape[0]):
+        out[j] = (x[j] - m) - lse if log else out[j] / total
+    return lse, m
+
+
+@numba.njit(cache=True, nogil=True)
+def _softmax_serial(x, out, log):
+    for i in range(x.shape[0]):
+        _row_softmax(x[i], out[i], log)
+
+
+@numba.njit(cache=True, nogil=True, parallel=True)
+def _softmax_parallel(x, out, log):
+    for i in numba.prange(x.shape[0]):
+        _row_softmax(x[i], out[i], log)
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _row_xent(x, labels, backprop):
+    """Writes softmax(x) - labels into backprop; returns sum(labels * (lse - (x - max)))."""
+    lse, m = _row_softmax(x, backprop, False)
+    loss = 0.0
+    for j in range(x.shape[0]):
+        loss += labels[j] * (lse - (x[j] - m))
+        backprop[j] -= labels[j]
+    return loss
+
+
+@numba.njit(cache=True, nogil=True)
+def _xent_serial(x, labels, loss, backprop):
+    for i in range(x.shape[0]):
+        loss[i] = _row_xent(x[i], labels[i], backprop[i])
+
+
+@numba.njit(cache=True, nogil=True, parallel=True)
+def _xent_parallel(x, labels, loss, backprop):
+    for i in numba.prange(x.shape[0]):
+        loss[i] = _row_xent(x[i], labels[i], backprop[i])
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _row_sparse_xent(x, label, backprop):
+    lse, m = _row_softmax(x, backprop, False)
+    backprop[label] -= 1.0
+    return lse - (x[label] - m)
+
+
+@numba.njit(cache=True, nogil=True)
+def _sparse_xent_serial(x, labels, loss, backprop):
+    for i in range(x.shape[0]):
+        loss[i] = _row_sparse_xent(x[i], labels[i], backprop[i])
+
+
+@numba.njit(cache=True, nogil=True, parallel=True)
+def _sparse_xent_parallel(x, labels, loss, backprop):
+    for i in numba.prange(x.shape[0]):
+        loss[i] = _row_sparse_xent(x[i], labels[i], backprop[i])
+
+
+def _is_float(node):
+    return node.inputs[0].dtype.base_dtype.as_numpy_dtype in _FLOATS
+
+
+def _pick(size, serial, parallel):
+    return parallel if size >= PARALLEL_THRESHOLD else serial
+
+
+def _softmax_factory(op_type, log):
+    fallback = ref_nn.softmax if op_type == "Softmax" else ref_nn.log_softmax
+
+    def factory(node, state):
+        attrs = node._attrs
+        if not _is_float(node):
+            return lambda logits: fallback(attrs, logits)
+
+        def run(logits):
+            if logits.size == 0:
+                return fallback(attrs, logits)
+            rows = np.ascontiguousarray(logits).reshape(-1, logits.shape[-1])
+            out = np.empty_like(rows)
+            _pick(rows.size, _softmax_serial, _softmax_parallel)(rows, out, log)
+            return (out.reshape(logits.shape),)
+        return run
+    return factory
+
+
+registry.register("Softmax")(_softmax_factory("Softmax", False))
+registry.register("LogSoftmax")(_softmax_factory("LogSoftmax", True))
+
+
+@registry.register("SoftmaxCrossEntropyWithLogits")
+def _softmax_xent(node, state):
+    attrs = node._attrs
+    if not _is_float(node):
+        return lambda features, labels: ref_nn.softmax_xent(attrs, features, labels)
+
+    def run(features, labels):
+        shape = ref_nn.check_xent_shapes(features, labels)
+        if 0 in shape:
+            return ref_nn.softmax_xent(attrs, features, labels)
+        x = np.ascontiguousarray(np.broadcast_to(features, shape))
+        y = np.ascontiguousarray(np.broadcast_to(labels, shape))
+        loss = np.empty(shape[0], dtype=x.dtype)
+        backprop = np.empty_like(x)
+        _pick(x.size, _xent_serial, _xent_parallel)(x, y, loss, backprop)
+        return loss, backprop
+    return run
+
+
+@registry.register("SparseSoftmaxCrossEntropyWithLogits")
+def _sparse_softmax_xent(node, state):
+    attrs = node._attrs
+    if not _is_float(node):
+        return lambda features, labels: ref_nn.sparse_softmax_xent(attrs, features, labels)
+
+    def run(features, labels):
+        ref_nn.check_sparse_labels(features, labels)
+        if features.size == 0:
+            return ref_nn.sparse_softmax_xent(attrs, features, labels)
+        x = np.ascontiguousarray(features)
+        loss = np.empty(x.shape[0], dtype=x.dtype)
+        backprop = np.empty_like(x)
+        _pick(x.size, _sparse_xent_serial, _sparse_xent_parallel)(
+            x, np.ascontiguousarray(labels, dtype=np.int64), loss, backprop)
+        return loss, backprop
+    return run

@@ -9,7 +9,6 @@ import numba
 import numpy as np
 
 from graphflow.kernels import registry
-from graphflow.kernels.cpu import use_reference
 from graphflow.kernels.reference import training as ref
 
 

@@ -42,4 +42,5 @@ from graphflow.kernels.reference import linalg as _linalg  # noqa: E402,F401
 from graphflow.kernels.reference import grad_support as _grad_support  # noqa: E402,F401
 from graphflow.kernels.reference import training as _training  # noqa: E402,F401
 from graphflow.kernels.reference import nn as _nn  # noqa: E402,F401
+from graphflow.kernels.reference import conv as _conv  # noqa: E402,F401
 from graphflow.kernels.reference import summary as _summary  # noqa: E402,F401
