@@ -54,18 +54,6 @@ def _sum_middle_parallel(x, out):
                 out[o, i] += x[o, j, i]
 
 
-@numba.njit(cache=True, fastmath=True, nogil=True, parallel=True)
-def _sum_chunks_parallel(x, partial):
-    n = x.shape[0]
-    chunks = partial.shape[0]
-    step = (n + chunks - 1) // chunks
-    for c in numba.prange(chunks):
-        acc = partial[c]
-        for j in range(c * step, min(n, (c + 1) * step)):
-            acc += x[j]
-        partial[c] = acc
-
-
 def layout(shape, axes):
     """(perm, outer, reduced, inner): transpose `perm` (None when the reduced axes are already
     adjacent) makes x an (outer, reduced, inner) block without copying the common cases."""
@@ -89,8 +77,14 @@ def sum_over(x, plan, acc_dtype):
     x3 = np.ascontiguousarray(x, dtype=acc_dtype).reshape(outer, red, inner)
     big = x3.size >= PARALLEL_THRESHOLD
     if inner == 1 and outer == 1 and big:
-        partial = np.zeros(numba.config.NUMBA_NUM_THREADS * 4, dtype=acc_dtype)
-        _sum_chunks_parallel(x3.reshape(-1), partial)
+        # One long row: sum `chunks` contiguous pieces in parallel (each a vectorised row
+        # sum), then the partial sums and the remainder.
+        flat = x3.reshape(-1)
+        chunks = 4 * numba.config.NUMBA_NUM_THREADS
+        width = flat.size // chunks
+        partial = np.zeros(chunks + 1, dtype=acc_dtype)
+        _sum_rows_parallel(flat[:chunks * width].reshape(chunks, width), partial[:chunks])
+        _sum_rows(flat[chunks * width:].reshape(1, -1), partial[chunks:])
         return np.array([partial.sum(dtype=acc_dtype)], dtype=acc_dtype)
     if inner == 1:
         out = np.zeros(outer, dtype=acc_dtype)
