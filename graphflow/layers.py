@@ -218,8 +218,15 @@ def max_pooling2d(inputs, pool_size, strides, padding="valid", data_format="chan
 
 def average_pooling2d(inputs, pool_size, strides, padding="valid",
                       data_format="channels_last", name=None):
-    """2-D average pooling layer (op AvgPool in scope "average_pooling2d"). Arguments as
-    max_pooling2d."""
+    """2-D average pooling layer (op AvgPool in scope "average_pooling2d"); padding is not
+    counted in the averages.
+
+    Args:
+        inputs, pool_size, strides, padding, data_format, name: as in max_pooling2d.
+
+    Returns:
+        A 4-D float Tensor.
+    """
     return _pooling(conv_ops.avg_pool, "average_pooling2d", inputs, pool_size, strides,
                     padding, data_format, name)
 

@@ -8,6 +8,8 @@ shape function and the gradient. Kernels live elsewhere (`graphflow/kernels/`).
 
 import re
 
+import numpy as np
+
 from graphflow import dtypes
 from graphflow import tensor_shape
 
@@ -106,8 +108,8 @@ def _parse_default(kind, text):
         return text == "true"
     if kind == "int":
         return int(text)
-    if kind == "float":
-        return float(text)
+    if kind == "float":  # TF stores float attrs in 32 bits; defaults are rounded the same way
+        return float(np.float32(float(text)))
     if kind == "string":
         return text.strip("\"'")
     if kind.startswith("list"):

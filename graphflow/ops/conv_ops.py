@@ -254,6 +254,16 @@ def _channel_index(data_format):
     return 1 if (data_format or "NHWC").startswith("NC") else 3
 
 
+def _window_attrs(strides, padding, data_format, dilations):
+    """The strides/padding/explicit_paddings/data_format/dilations attrs of a convolution."""
+    padding, explicit = convert_padding(padding)
+    data_format = data_format or "NHWC"
+    channel = _channel_index(data_format)
+    return dict(strides=get_sequence(strides, 2, channel, "strides"), padding=padding,
+                explicit_paddings=explicit, data_format=data_format,
+                dilations=get_sequence(dilations, 2, channel, "dilations"))
+
+
 def _pick(new, new_name, old, old_name):
     if new is not None and old is not None:
         raise ValueError(f"Cannot specify both '{new_name}' and '{old_name}'.")
@@ -284,27 +294,16 @@ def conv2d(input, filter=None, strides=None, padding=None,  # noqa: A002
             VALID input.
     """
     filter = _pick(filters, "filters", filter, "filter")
-    padding, explicit = convert_padding(padding)
-    data_format = data_format or "NHWC"
-    channel = _channel_index(data_format)
-    return apply_op("Conv2D", input=input, filter=filter,
-                    strides=get_sequence(strides, 2, channel, "strides"), padding=padding,
-                    use_cudnn_on_gpu=use_cudnn_on_gpu, explicit_paddings=explicit,
-                    data_format=data_format,
-                    dilations=get_sequence(dilations, 2, channel, "dilations"), name=name)
+    return apply_op("Conv2D", input=input, filter=filter, use_cudnn_on_gpu=use_cudnn_on_gpu,
+                    name=name, **_window_attrs(strides, padding, data_format, dilations))
 
 
 def _conv_backprop(op_type, first, second, third, strides, padding, use_cudnn_on_gpu,
                    data_format, dilations, name):
-    padding, explicit = convert_padding(padding)
-    data_format = data_format or "NHWC"
-    channel = _channel_index(data_format)
     names = ("input_sizes", "filter") if op_type.endswith("Input") else ("input", "filter_sizes")
     return apply_op(op_type, **{names[0]: first, names[1]: second}, out_backprop=third,
-                    strides=get_sequence(strides, 2, channel, "strides"), padding=padding,
-                    use_cudnn_on_gpu=use_cudnn_on_gpu, explicit_paddings=explicit,
-                    data_format=data_format,
-                    dilations=get_sequence(dilations, 2, channel, "dilations"), name=name)
+                    use_cudnn_on_gpu=use_cudnn_on_gpu, name=name,
+                    **_window_attrs(strides, padding, data_format, dilations))
 
 
 def conv2d_backprop_input(input_sizes, filter=None, out_backprop=None, strides=None,  # noqa: A002
@@ -385,13 +384,8 @@ def depthwise_conv2d_native(input, filter, strides, padding,  # noqa: A002
     Returns:
         A 4-D Tensor.
     """
-    padding, explicit = convert_padding(padding)
-    data_format = data_format or "NHWC"
-    channel = _channel_index(data_format)
-    return apply_op("DepthwiseConv2dNative", input=input, filter=filter,
-                    strides=get_sequence(strides, 2, channel, "strides"), padding=padding,
-                    explicit_paddings=explicit, data_format=data_format,
-                    dilations=get_sequence(dilations, 2, channel, "dilations"), name=name)
+    return apply_op("DepthwiseConv2dNative", input=input, filter=filter, name=name,
+                    **_window_attrs(strides, padding, data_format, dilations))
 
 
 def depthwise_conv2d(input, filter, strides, padding, rate=None, name=None,  # noqa: A002

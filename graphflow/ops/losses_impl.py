@@ -186,13 +186,26 @@ def compute_weighted_loss(losses, weights=1.0, scope=None, loss_collection=LOSSE
 
 
 def add_loss(loss, loss_collection=LOSSES):
-    """Adds `loss` to the collection `loss_collection` (nothing when it is None)."""
+    """Adds `loss` to the collection `loss_collection` (nothing when it is None).
+
+    Args:
+        loss: a loss Tensor.
+        loss_collection: the collection name, or None.
+    """
     if loss_collection:
         graph_lib.add_to_collection(loss_collection, loss)
 
 
 def get_losses(scope=None, loss_collection=LOSSES):
-    """The losses in `loss_collection` whose names match `scope`."""
+    """The losses in `loss_collection` whose names match `scope`.
+
+    Args:
+        scope: a regular expression filtering by name (None: all).
+        loss_collection: the collection to read.
+
+    Returns:
+        A list of Tensors.
+    """
     return graph_lib.get_collection(loss_collection, scope)
 
 
@@ -211,6 +224,14 @@ def get_regularization_loss(scope=None, name="total_regularization_loss"):
 
 def get_total_loss(add_regularization_losses=True, name="total_loss", scope=None):
     """The sum of the collected losses (and regularization losses), named `name`.
+
+    Args:
+        add_regularization_losses: include the `regularization_losses` collection.
+        name: the name of the sum.
+        scope: a regular expression filtering the losses by name.
+
+    Returns:
+        A scalar Tensor.
 
     Raises:
         ValueError: there are no losses.
@@ -273,7 +294,16 @@ def mean_squared_error(labels, predictions, weights=1.0, scope=None, loss_collec
 
 def absolute_difference(labels, predictions, weights=1.0, scope=None, loss_collection=LOSSES,
                         reduction=_DEFAULT):
-    """Weighted |predictions - labels|, reduced. Arguments as mean_squared_error."""
+    """Weighted |predictions - labels|, reduced (see compute_weighted_loss).
+
+    Args:
+        labels: the ground truth.
+        predictions: predicted values of labels' shape.
+        weights, scope, loss_collection, reduction: as mean_squared_error.
+
+    Returns:
+        The weighted loss, float32.
+    """
     return _elementwise_loss("absolute_difference", labels, predictions, weights, scope,
                              loss_collection, reduction,
                              lambda y, p: math_ops.abs(math_ops.subtract(p, y)))

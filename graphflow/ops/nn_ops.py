@@ -24,7 +24,9 @@ _FLOAT = "{half, float, double}"
 _REAL = "{float, double, int32, uint8, int16, int8, int64, uint16, half, uint32, uint64}"
 
 # type -> (allowed dtypes, extra attrs, math, gradient op, whether the gradient is computed
-# from the forward op's output (else from its input), the gradient op's second argument)
+# from the forward op's output (else from its input), the gradient op's second argument).
+# Softplus's gradient is grad * sigmoid(features), as TF 2 builds it; SoftplusGrad is kept for
+# TF1 graphs that contain it.
 ACTIVATIONS = {
     "Relu": (_REAL, [], "max(features, 0)", "ReluGrad", True, "features"),
     "Relu6": (_REAL, [], "min(max(features, 0), 6)", "Relu6Grad", True, "features"),

@@ -30,7 +30,8 @@ def _positions(x_shape, k_shape, strides, dilations, padding):
     for y, xo in itertools.product(range(oh), range(ow)):
         taps = []
         for i, j in itertools.product(range(kh), range(kw)):
-            row, col = y * strides[0] + i * dilations[0] - top, xo * strides[1] + j * dilations[1] - left
+            row = y * strides[0] + i * dilations[0] - top
+            col = xo * strides[1] + j * dilations[1] - left
             if 0 <= row < h and 0 <= col < w:
                 taps.append((i, j, row, col))
         windows[y, xo] = taps

@@ -25,10 +25,11 @@ def test_digits_mlp():
 
 @pytest.mark.slow
 def test_digits_cnn_trains_in_under_a_minute():
-    start = time.perf_counter()
+    # CPU time of this process (all its threads): other jobs on a shared machine do not count.
+    start = time.process_time()
     accuracy = load_example("digits_cnn").main(verbose=False)
     assert accuracy >= 0.97
-    assert time.perf_counter() - start < 60
+    assert time.process_time() - start < 60
 
 
 def test_examples_print_loss_per_epoch_and_elapsed_time(capsys):

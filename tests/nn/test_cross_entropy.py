@@ -79,9 +79,11 @@ def test_fused_op_broadcasts_labels():
     logits = np.array([[1.0, 2.0], [3.0, 4.0]], np.float32)
     loss, backprop = apply_op("SoftmaxCrossEntropyWithLogits", features=logits,
                               labels=np.array([[0.0, 1.0]], np.float32))
-    assert loss.shape.as_list() == [2]
-    np.testing.assert_allclose(evaluate(loss), [-math.log(1 / (1 + math.e ** -1))] * 2,
-                               rtol=1e-6)
+    assert loss.shape.as_list() == [2] and backprop.shape.as_list() == [2, 2]
+    got_loss, got_backprop = evaluate([loss, backprop])
+    p1 = 1 / (1 + math.e ** -1)  # softmax of [a, a + 1] puts this on the second class
+    np.testing.assert_allclose(got_loss, [-math.log(p1)] * 2, rtol=1e-6)
+    np.testing.assert_allclose(got_backprop, [[1 - p1, p1 - 1]] * 2, rtol=1e-6)
 
 
 def test_fused_op_shape_errors():

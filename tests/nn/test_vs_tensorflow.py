@@ -46,22 +46,22 @@ CASES = {
     "moments_keep_dims": (lambda m, x: m.nn.moments(x, [0], keep_dims=True), [f32(4, 3)]),
     "batch_normalization": (lambda m, x, mu, v, o, s: m.nn.batch_normalization(
         x, mu, m.abs(v), o, s, 1e-3), [f32(4, 3), f32(3), f32(3), f32(3), f32(3)]),
-    "softmax_xent_v2": (lambda m, x, l: m.nn.softmax_cross_entropy_with_logits_v2(
-        labels=m.nn.softmax(l), logits=x), [f32(4, 3), f32(4, 3)]),
-    "softmax_xent_v2_axis0": (lambda m, x, l: m.nn.softmax_cross_entropy_with_logits_v2(
-        labels=m.nn.softmax(l, axis=0), logits=x, axis=0), [f32(4, 3), f32(4, 3)]),
-    "softmax_xent_v1": (lambda m, x, l: m.nn.softmax_cross_entropy_with_logits(
-        labels=m.nn.softmax(l), logits=x), [f32(4, 3), f32(4, 3)]),
-    "softmax_xent_rank3": (lambda m, x, l: m.nn.softmax_cross_entropy_with_logits_v2(
-        labels=m.nn.softmax(l), logits=x), [f32(2, 4, 3), f32(2, 4, 3)]),
-    "sparse_xent": (lambda m, x, l: m.nn.sparse_softmax_cross_entropy_with_logits(
-        labels=l, logits=x), [f32(4, 3), _LABELS4]),
-    "sparse_xent_rank3": (lambda m, x, l: m.nn.sparse_softmax_cross_entropy_with_logits(
-        labels=l, logits=x), [f32(2, 4, 3), np.array([[0, 2, 1, 2], [1, 1, 0, 0]])]),
-    "sigmoid_xent": (lambda m, x, l: m.nn.sigmoid_cross_entropy_with_logits(
-        labels=m.sigmoid(l), logits=x), [f32(4, 3), f32(4, 3)]),
-    "weighted_xent": (lambda m, x, l: m.nn.weighted_cross_entropy_with_logits(
-        labels=m.sigmoid(l), logits=x, pos_weight=2.0), [f32(4, 3), f32(4, 3)]),
+    "softmax_xent_v2": (lambda m, x, y: m.nn.softmax_cross_entropy_with_logits_v2(
+        labels=m.nn.softmax(y), logits=x), [f32(4, 3), f32(4, 3)]),
+    "softmax_xent_v2_axis0": (lambda m, x, y: m.nn.softmax_cross_entropy_with_logits_v2(
+        labels=m.nn.softmax(y, axis=0), logits=x, axis=0), [f32(4, 3), f32(4, 3)]),
+    "softmax_xent_v1": (lambda m, x, y: m.nn.softmax_cross_entropy_with_logits(
+        labels=m.nn.softmax(y), logits=x), [f32(4, 3), f32(4, 3)]),
+    "softmax_xent_rank3": (lambda m, x, y: m.nn.softmax_cross_entropy_with_logits_v2(
+        labels=m.nn.softmax(y), logits=x), [f32(2, 4, 3), f32(2, 4, 3)]),
+    "sparse_xent": (lambda m, x, y: m.nn.sparse_softmax_cross_entropy_with_logits(
+        labels=y, logits=x), [f32(4, 3), _LABELS4]),
+    "sparse_xent_rank3": (lambda m, x, y: m.nn.sparse_softmax_cross_entropy_with_logits(
+        labels=y, logits=x), [f32(2, 4, 3), np.array([[0, 2, 1, 2], [1, 1, 0, 0]])]),
+    "sigmoid_xent": (lambda m, x, y: m.nn.sigmoid_cross_entropy_with_logits(
+        labels=m.sigmoid(y), logits=x), [f32(4, 3), f32(4, 3)]),
+    "weighted_xent": (lambda m, x, y: m.nn.weighted_cross_entropy_with_logits(
+        labels=m.sigmoid(y), logits=x, pos_weight=2.0), [f32(4, 3), f32(4, 3)]),
     "conv_same": (lambda m, x, f: m.nn.conv2d(x, f, [1, 1, 1, 1], "SAME"),
                   [f32(2, 7, 6, 3), f32(3, 3, 3, 4)]),
     "conv_valid_stride2": (lambda m, x, f: m.nn.conv2d(x, f, [1, 2, 2, 1], "VALID"),
@@ -108,7 +108,7 @@ CASES = {
     "huber_loss": (lambda m, y, p: m.losses.huber_loss(y, p * 2), [f32(4, 3), f32(4, 3)]),
     "softmax_loss": (lambda m, y, p: m.losses.softmax_cross_entropy(
         m.nn.softmax(y), p, label_smoothing=0.1), [f32(4, 3), f32(4, 3)]),
-    "sparse_softmax_loss": (lambda m, l, p: m.losses.sparse_softmax_cross_entropy(l, p),
+    "sparse_softmax_loss": (lambda m, y, p: m.losses.sparse_softmax_cross_entropy(y, p),
                             [_LABELS4, f32(4, 3)]),
     "sigmoid_loss": (lambda m, y, p: m.losses.sigmoid_cross_entropy(
         m.cast(y > 0, m.float32), p, label_smoothing=0.2), [f32(4, 3), f32(4, 3)]),
@@ -145,7 +145,7 @@ def _error_of(module, build, feed_values):
 
 RUNTIME_ERRORS = {
     "sparse_label_out_of_range": (
-        lambda m, x, l: m.nn.sparse_softmax_cross_entropy_with_logits(labels=l, logits=x),
+        lambda m, x, y: m.nn.sparse_softmax_cross_entropy_with_logits(labels=y, logits=x),
         [np.zeros((4, 3), np.float32), ints(0, 1, 5, 2)],
         "Received a label value of 5 which is outside the valid range of [0, 3).  "
         "Label values: 0 1 5 2"),
@@ -164,7 +164,7 @@ RUNTIME_ERRORS = {
                                [np.zeros((3, 2), np.float32), ints(0, 4)],
                                "indices[1] = 4 is not in [0, 3)"),
     "xent_not_broadcastable": (
-        lambda m, x, l: m.nn.softmax_cross_entropy_with_logits_v2(labels=l, logits=x),
+        lambda m, x, y: m.nn.softmax_cross_entropy_with_logits_v2(labels=y, logits=x),
         [np.zeros((4, 3), np.float32), np.zeros((4, 2), np.float32)],
         "logits and labels must be broadcastable: logits_size=[4,3] labels_size=[4,2]"),
 }
@@ -177,3 +177,32 @@ def test_same_runtime_errors_as_tensorflow(tf1, name):
     ours = _error_of(gf, build, feed_values)
     assert type(ours).__name__ == type(theirs).__name__
     assert message in str(theirs) and message in str(ours)
+
+
+def test_exported_cnn_graph_runs_in_tensorflow(tf1):
+    """A conv/pool/dropout/cross-entropy graph and its gradients, exported as a GraphDef,
+    imported into TensorFlow and run there, gives graphflow's values."""
+    graph = gf.Graph()
+    with graph.as_default():
+        images = gf.placeholder(gf.float32, [None, 6, 6, 2], name="images")
+        filters = gf.constant(f32(3, 3, 2, 4), name="filters")
+        weights = gf.constant(f32(3 * 3 * 4, 3), name="weights")
+        hidden = gf.nn.relu(gf.nn.bias_add(gf.nn.conv2d(images, filters, 1, "SAME"),
+                                           f32(4)))
+        hidden = gf.nn.avg_pool(gf.nn.max_pool(hidden, 2, 2, "VALID"), 2, 1, "SAME")
+        flat = gf.reshape(gf.nn.dropout(hidden, keep_prob=1.0), [-1, 3 * 3 * 4])
+        logits = gf.matmul(flat, weights)
+        loss = gf.losses.sparse_softmax_cross_entropy(gf.constant([0, 2]), logits)
+        grads = gf.gradients(loss, [filters, weights])
+        names = [t.name for t in [loss, *grads]]
+        feed_value = f32(2, 6, 6, 2)
+        with gf.Session() as sess:
+            ours = sess.run([loss, *grads], {images: feed_value})
+        data = graph.as_graph_def().SerializeToString()
+    tf_graph = tf1.Graph()
+    with tf_graph.as_default():
+        tf1.import_graph_def(tf1.GraphDef.FromString(data), name="")
+        with tf1.Session() as sess:
+            theirs = sess.run(names, {"images:0": feed_value})
+    for mine, other in zip(ours, theirs):
+        np.testing.assert_allclose(mine, other, rtol=1e-4, atol=1e-5)

@@ -205,23 +205,28 @@ _float_factory("Conv2DBackpropFilter", _conv2d_backprop_filter)
 
 # ------------------------------------------------------------------------ pooling
 @numba.njit(cache=True, nogil=True, inline="always")
+def _window_bounds(geo, y, xo, h, w):
+    """(y0, y1, x0, x1): the rows and columns of the input that pooling window (y, xo)
+    covers (its unpadded part)."""
+    kh, kw, sh, sw, _, _, _, _, pt, pl = geo
+    y0, y1 = max(y * sh - pt, 0), min(y * sh - pt + kh, h)
+    x0, x1 = max(xo * sw - pl, 0), min(xo * sw - pl + kw, w)
+    return y0, y1, x0, x1
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
 def _max_pool_row(x, geo, r, low, out):
-    kh, kw, sh, sw, dh, dw, oh, ow, pt, pl = geo
+    oh = geo[6]
     b, y = r // oh, r % oh
     h, w, c = x.shape[1], x.shape[2], x.shape[3]
-    for xo in range(ow):
+    for xo in range(geo[7]):
+        y0, y1, x0, x1 = _window_bounds(geo, y, xo, h, w)
         for ch in range(c):
             out[b, y, xo, ch] = low
-        for i in range(kh):
-            src_y = y * sh + i - pt
-            if src_y < 0 or src_y >= h:
-                continue
-            for j in range(kw):
-                src_x = xo * sw + j - pl
-                if src_x < 0 or src_x >= w:
-                    continue
+        for yy in range(y0, y1):
+            for xx in range(x0, x1):
                 for ch in range(c):
-                    v = x[b, src_y, src_x, ch]
+                    v = x[b, yy, xx, ch]
                     if v > out[b, y, xo, ch]:
                         out[b, y, xo, ch] = v
 
@@ -241,24 +246,19 @@ def _max_pool_parallel(x, geo, low, out):
 @numba.njit(cache=True, nogil=True, inline="always")
 def _max_pool_grad_image(x, geo, b, grad, dx):
     """Adds grad to the first maximum of each window of image b (strictly larger wins)."""
-    kh, kw, sh, sw, dh, dw, oh, ow, pt, pl = geo
     h, w, c = x.shape[1], x.shape[2], x.shape[3]
-    for y in range(oh):
-        for xo in range(ow):
+    for y in range(geo[6]):
+        for xo in range(geo[7]):
+            y0, y1, x0, x1 = _window_bounds(geo, y, xo, h, w)
+            if y0 >= y1 or x0 >= x1:
+                continue
             for ch in range(c):
-                best_y, best_x = -1, -1
-                for i in range(kh):
-                    src_y = y * sh + i - pt
-                    if src_y < 0 or src_y >= h:
-                        continue
-                    for j in range(kw):
-                        src_x = xo * sw + j - pl
-                        if src_x < 0 or src_x >= w:
-                            continue
-                        if best_y < 0 or x[b, src_y, src_x, ch] > x[b, best_y, best_x, ch]:
-                            best_y, best_x = src_y, src_x
-                if best_y >= 0:
-                    dx[b, best_y, best_x, ch] += grad[b, y, xo, ch]
+                best_y, best_x = y0, x0
+                for yy in range(y0, y1):
+                    for xx in range(x0, x1):
+                        if x[b, yy, xx, ch] > x[b, best_y, best_x, ch]:
+                            best_y, best_x = yy, xx
+                dx[b, best_y, best_x, ch] += grad[b, y, xo, ch]
 
 
 @numba.njit(cache=True, nogil=True)
@@ -273,15 +273,6 @@ def _max_pool_grad_parallel(x, geo, grad, dx):
         _max_pool_grad_image(x, geo, b, grad, dx)
 
 
-@numba.njit(cache=True, nogil=True, inline="always")
-def _avg_window(geo, y, xo, h, w):
-    """(y0, y1, x0, x1) of the unpadded part of window (y, xo)."""
-    kh, kw, sh, sw, dh, dw, oh, ow, pt, pl = geo
-    y0, y1 = max(y * sh - pt, 0), min(y * sh - pt + kh, h)
-    x0, x1 = max(xo * sw - pl, 0), min(xo * sw - pl + kw, w)
-    return y0, y1, x0, x1
-
-
 @numba.njit(cache=True, nogil=True)
 def _avg_pool_kernel(src, geo, dst, backward):
     """Forward: dst (the windows) = mean of src over each window's unpadded part.
@@ -291,7 +282,7 @@ def _avg_pool_kernel(src, geo, dst, backward):
     for b in range(n):
         for y in range(geo[6]):
             for xo in range(geo[7]):
-                y0, y1, x0, x1 = _avg_window(geo, y, xo, h, w)
+                y0, y1, x0, x1 = _window_bounds(geo, y, xo, h, w)
                 count = (y1 - y0) * (x1 - x0)
                 for ch in range(c):
                     total = src[b, y, xo, ch] / count if backward else 0.0

@@ -125,7 +125,7 @@ def _check_rank4(array, what):
 
 def conv_geometry(attrs, x_shape, f_shape):
     """(Geometry, groups) of Conv2D for an NHWC input shape and a filter shape."""
-    n, h, w, c = x_shape
+    _, h, w, c = x_shape
     kh, kw, fc, oc = f_shape
     if fc <= 0 or c % fc:
         raise checks.invalid(f"input depth must be evenly divisible by filter depth: {c} vs "
@@ -270,7 +270,7 @@ def conv2d_backprop_filter(attrs, x, filter_sizes, dout):
 
 # ------------------------------------------------------------------------ depthwise
 def depthwise_geometry(attrs, x_shape, f_shape):
-    n, h, w, c = x_shape
+    _, h, w, c = x_shape
     kh, kw, fc, _ = f_shape
     if fc != c:
         raise checks.invalid(f"input and filter must have the same depth: {c} vs {fc}")
