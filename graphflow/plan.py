@@ -9,6 +9,7 @@ import numpy as np
 from graphflow import errors
 from graphflow import registry
 from graphflow.kernels import registry as kernel_registry
+from graphflow.kernels.cpu import fusion
 
 
 class Step:
@@ -51,6 +52,7 @@ class Plan:
                 steps.append(step)
         self.num_slots = len(slot_of)
         self.fetch_slots = [slot_of[t] for t in fetches]
+        steps = fusion.fuse(steps, set(self.fetch_slots))
         self.steps = steps
         _assign_frees(steps, set(self.fetch_slots) | set(folded))
         self.initial_values = [None] * self.num_slots
