@@ -6,8 +6,11 @@ by the Session, so `Session.run` does no graph walks or name lookups.
 
 import numpy as np
 
+from graphflow import devices
 from graphflow import errors
+from graphflow import placement as placement_lib
 from graphflow import registry
+from graphflow import transfers
 from graphflow.kernels import registry as kernel_registry
 from graphflow.kernels.cpu import fusion
 
@@ -35,23 +38,41 @@ class Plan:
         num_slots: size of the value table.
     """
 
-    def __init__(self, graph, fetches, targets, feeds, state):
+    def __init__(self, graph, fetches, targets, feeds, state, config=None):
         self.graph = graph
         fed = set(feeds)
         ops = _needed_ops(fetches, targets, fed)
         order = _toposort(ops)
+        self.placement = _place(order, config)
         slot_of = {}
+        counter = [0]
+
+        def new_slot():
+            counter[0] += 1
+            return counter[0] - 1
+
         for t in feeds:
-            slot_of[t] = len(slot_of)
+            slot_of[t] = new_slot()
         self.feed_slots = [slot_of[t] for t in feeds]
         steps = []
         folded = {}
-        for op in order:
-            step = _make_step(op, slot_of, state, folded)
+
+        def emit(step):
             if not _fold(step, folded):
                 steps.append(step)
-        self.num_slots = len(slot_of)
-        self.fetch_slots = [slot_of[t] for t in fetches]
+
+        moves = transfers.Transfers(new_slot, Step)
+        for op in order:
+            device = self.placement.get(op, _CPU) if self.placement else _CPU
+            if device is not _CPU and _foldable(op, slot_of, folded):
+                device = _CPU  # computed once on the host at plan time, then copied once
+            ins = tuple(slot_of[t] if _stays(op, t) else moves.slot_on(slot_of[t], device, emit)
+                        for t in op._inputs)
+            step = _make_step(op, ins, slot_of, new_slot, state, folded, device)
+            moves.produced(step.outs, device, op.name)
+            emit(step)
+        self.fetch_slots = [moves.slot_on(slot_of[t], _CPU, emit) for t in fetches]
+        self.num_slots = counter[0]
         steps = fusion.fuse(steps, set(self.fetch_slots))
         self.steps = steps
         _assign_frees(steps, set(self.fetch_slots) | set(folded))
@@ -62,6 +83,34 @@ class Plan:
         self.folded_ops = len(order) - len(steps)
         self.compiled = None  # the generated run function (executor.compile_plan), lazily
         self.fetch_may_alias = [_may_alias_state(t) for t in fetches]
+
+
+_CPU = devices.get("CPU")
+
+
+_METADATA_OPS = frozenset({"Shape", "Size", "Rank", "ShapeN"})
+
+
+def _stays(op, tensor):
+    """Inputs read where they are: metadata-only ops read a device array's shape without a
+    copy, and int32 tensors (shapes, axes, sizes) live in host memory for every device, as
+    TF's GPU kernels declare them HostMemory."""
+    from graphflow import dtypes
+    return op.type in _METADATA_OPS or tensor.dtype.base_dtype == dtypes.int32
+
+
+def _foldable(op, slot_of, folded):
+    """Whether constant folding can compute `op` at plan time (stateless, inputs known)."""
+    if op._op_def.stateful or not op._outputs or op._control_inputs:
+        return False
+    return _static_value(op) is not None or all(slot_of[t] in folded for t in op._inputs)
+
+
+def _place(order, config):
+    """op -> Device, or None when every op runs on the CPU (no GPU, no device requests)."""
+    if devices.get("GPU", config) is None and not any(op.device for op in order):
+        return None
+    return placement_lib.place(order, config)
 
 
 FOLD_LIMIT = 1 << 16  # larger constant results are recomputed each run instead of kept
@@ -85,6 +134,10 @@ def _fold(step, folded):
         results = _run_folded(step, folded)
         if results is None:
             return False
+    if getattr(op, "is_transfer", False):
+        for slot, value in zip(step.outs, results):
+            folded[slot] = value
+        return True
     if any(not isinstance(r, np.ndarray) or r.size > FOLD_LIMIT for r in results):
         return False
     for slot, value in zip(step.outs, results):
@@ -199,28 +252,26 @@ class KernelNode:
         return getattr(self._op, name)
 
 
-def _make_step(op, slot_of, state, folded):
+def _make_step(op, ins, slot_of, new_slot, state, folded, device=None):
+    """The Step running `op` on `device` (default CPU) with input slots `ins`."""
+    kernel_device = "CPU" if device is None else device.kernel_device
     try:
-        factory = kernel_registry.lookup(op.type, "CPU")
+        factory = kernel_registry.lookup(op.type, kernel_device)
     except KeyError:
         raise errors.NotFoundError(
             None, op, f"No registered kernel for op '{op.type}' (node '{op.name}') on "
-            "device CPU") from None
-    constants = tuple(folded.get(slot_of[t]) for t in op._inputs)
+            f"device {kernel_device}") from None
+    constants = tuple(folded.get(s) for s in ins)
     run = factory(KernelNode(op, constants), state)
-    ins = []
-    deref = []
-    for i, (t, arg_is_ref) in enumerate(zip(op._inputs, _ref_args(op))):
-        ins.append(slot_of[t])
-        if t.dtype.is_ref_dtype and not arg_is_ref:
-            deref.append(i)
+    deref = tuple(i for i, (t, arg_is_ref) in enumerate(zip(op._inputs, _ref_args(op)))
+                  if t.dtype.is_ref_dtype and not arg_is_ref)
     if deref:
-        run = _with_deref(run, tuple(deref))
+        run = _with_deref(run, deref)
     outs = []
     for t in op._outputs:
-        slot_of[t] = len(slot_of)
+        slot_of[t] = new_slot()
         outs.append(slot_of[t])
-    return Step(op, run, tuple(ins), tuple(outs))
+    return Step(op, run, ins, tuple(outs))
 
 
 def _ref_args(op):

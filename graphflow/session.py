@@ -80,8 +80,9 @@ class BaseSession:
         return self._target
 
     def list_devices(self):
+        """The devices this session can place nodes on (`_DeviceAttributes` objects)."""
         from graphflow import devices
-        return devices.list_devices()
+        return devices.list_devices(self._config)
 
     def as_default(self):
         """A context manager making this the default session (and its graph the default)."""
@@ -162,7 +163,8 @@ class BaseSession:
         key = (fetch_key, tuple(feed_tensors))
         plan = self._plans.get(key)
         if plan is None:
-            plan = plan_lib.Plan(self._graph, fetch_tensors, targets, feed_tensors, self._state)
+            plan = plan_lib.Plan(self._graph, fetch_tensors, targets, feed_tensors, self._state,
+                                 self._config)
             self._plans[key] = plan
         if tracer is None:
             values = executor.execute(plan, feed_values)
