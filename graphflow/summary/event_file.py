@@ -17,10 +17,15 @@ import threading
 import time
 import weakref
 
-from tensorboardX import record_writer
-
 from graphflow import errors
 from graphflow.proto import event_pb2
+
+
+def _record_writer():
+    """tensorboardX's record framing, imported on first use: it pulls in boto3 and friends,
+    which `import graphflow` should not pay for."""
+    from tensorboardX import record_writer
+    return record_writer
 
 FILE_VERSION = "brain.Event:2"
 SOURCE_WRITER = "graphflow"
@@ -101,7 +106,7 @@ class EventFileWriter:
     def _open(self):
         make_logdir(self._logdir)
         self.path = _claim_file_name(self._logdir, self._suffix)
-        self._records = record_writer.RecordWriter(self.path)
+        self._records = _record_writer().RecordWriter(self.path)
         self._pending = 0
         self._stop = threading.Event()
         self._flusher = threading.Thread(target=_flush_periodically,
@@ -193,13 +198,14 @@ def read_records(path, check_crc=True):
             if len(header) < 12:
                 return
             length, length_crc = struct.unpack("<QI", header)
-            if check_crc and record_writer.masked_crc32c(header[:8]) != length_crc:
+            if check_crc and _record_writer().masked_crc32c(header[:8]) != length_crc:
                 raise RecordReadError(None, None, f"{path}: corrupted record length")
             data = f.read(length)
             footer = f.read(4)
             if len(data) < length or len(footer) < 4:
                 return
-            if check_crc and record_writer.masked_crc32c(data) != struct.unpack("<I", footer)[0]:
+            if check_crc and _record_writer().masked_crc32c(data) != \
+                    struct.unpack("<I", footer)[0]:
                 raise RecordReadError(None, None, f"{path}: corrupted record data")
             yield data
 
