@@ -59,21 +59,16 @@ class CudaDevice(Device):
             return 0
 
     def to_device(self, array):
-        if self._cuda.is_cuda_array(array):
-            return array
-        return self._cuda.to_device(np.ascontiguousarray(array))
+        from graphflow.kernels.cuda import memory
+        return array if memory.is_device_array(array) else memory.to_device(array)
 
     def to_host(self, array):
-        if self._cuda.is_cuda_array(array):
-            return array.copy_to_host()
-        return array
+        from graphflow.kernels.cuda import memory
+        return memory.to_host(array) if memory.is_device_array(array) else array
 
     def release(self):
-        try:
-            from graphflow.kernels.cuda import memory
-            memory.free_all()
-        except ImportError:
-            pass
+        from graphflow.kernels.cuda import memory
+        memory.free_all()
 
 
 _REGISTERED = {}
