@@ -340,8 +340,8 @@ def convert_feed(tensor, value):
         else:
             arr = _cast_feed(np.asarray(value), dtype)
     except (TypeError, ValueError) as err:
-        raise TypeError(f"Cannot feed value {_short(value)} to Tensor '{tensor.name}' of dtype "
-                        f"{dtype.name}: {err}") from None
+        raise TypeError(f"Cannot feed value {constant_op.short_repr(value)} to Tensor "
+                        f"'{tensor.name}' of dtype {dtype.name}: {err}") from None
     shape = tensor.shape
     if not shape.is_compatible_with(arr.shape):
         raise ValueError(f"Cannot feed value of shape {arr.shape} for Tensor '{tensor.name}', "
@@ -350,24 +350,14 @@ def convert_feed(tensor, value):
 
 
 def _cast_feed(arr, dtype):
-    target = np.dtype(dtype.as_numpy_dtype)
-    if arr.dtype == target:
-        return arr
-    kind = arr.dtype.kind
-    if kind in "OSU" or (kind == "f" and target.kind in "iub") or \
-            (kind in "iu" and target.kind == "b"):
+    from graphflow.ops import constant_op
+    try:
+        return constant_op.cast_safely(arr, dtype)
+    except constant_op.UnsafeCastError as err:
+        if err.reason == "range":
+            raise TypeError(f"values out of range for {dtype.name}") from None
         raise TypeError(f"a value of dtype {arr.dtype.name} cannot be cast safely to "
-                        f"{dtype.name}")
-    if target.kind in "iu" and kind in "iu" and arr.size:
-        info = np.iinfo(target)
-        if arr.min() < info.min or arr.max() > info.max:
-            raise TypeError(f"values out of range for {dtype.name}")
-    return arr.astype(target)
-
-
-def _short(value):
-    text = repr(value)
-    return text if len(text) < 60 else text[:57] + "..."
+                        f"{dtype.name}") from None
 
 
 class _FetchMapper:

@@ -106,28 +106,46 @@ def _python_default(arr, value):
     return arr
 
 
-def _cast_checked(arr, dtype, original):
+class UnsafeCastError(TypeError):
+    """A value cannot be converted to a dtype without changing its kind (float -> int, number
+    <-> string, number -> bool) or leaving the dtype's range (`reason` is "kind" or "range")."""
+
+    def __init__(self, reason):
+        super().__init__(reason)
+        self.reason = reason
+
+
+def cast_safely(arr, dtype):
+    """`arr` as `dtype`, converting only where nothing but precision can change (int -> float,
+    float64 -> float32, bool -> number, in-range integer narrowing); else UnsafeCastError.
+    Shared by constant conversion and by feeds."""
     target = np.dtype(dtype.as_numpy_dtype)
     if arr.dtype == target:
         return arr
-    if dtype == dtypes.string or arr.dtype == object:
-        raise TypeError(f"Expected {dtype.name}, got {_short(original)} of type "
-                        f"'{type(original).__name__}' instead.")
     src = arr.dtype.kind
-    if target.kind in "iu" and src == "f":
-        raise TypeError(f"Expected {dtype.name}, got {_short(original)} of type "
-                        f"'{type(original).__name__}' instead.")
-    if target.kind == "b" and src != "b":
-        raise TypeError(f"Expected bool, got {_short(original)} of type "
-                        f"'{type(original).__name__}' instead.")
-    if target.kind in "iu" and arr.size:
+    if target.kind == "O" or src in "OSU" or (src == "f" and target.kind in "iub") or \
+            (src in "iu" and target.kind == "b"):
+        raise UnsafeCastError("kind")
+    if target.kind in "iu" and src in "iu" and arr.size:
         info = np.iinfo(target)
         if arr.min() < info.min or arr.max() > info.max:
-            raise ValueError(f"Value {_short(original)} is out of range for {dtype.name}.")
+            raise UnsafeCastError("range")
     return arr.astype(target)
 
 
-def _short(value):
+def _cast_checked(arr, dtype, original):
+    try:
+        return cast_safely(arr, dtype)
+    except UnsafeCastError as err:
+        if err.reason == "range":
+            raise ValueError(f"Value {short_repr(original)} is out of range for "
+                             f"{dtype.name}.") from None
+        raise TypeError(f"Expected {dtype.name}, got {short_repr(original)} of type "
+                        f"'{type(original).__name__}' instead.") from None
+
+
+def short_repr(value):
+    """A repr cut to 60 characters for error messages."""
     text = repr(value)
     return text if len(text) < 60 else text[:57] + "..."
 
