@@ -42,6 +42,7 @@ HOST_MEMORY_INPUTS = {
     "Conv2DBackpropInput": (0,), "Conv2DBackpropFilter": (1,), "AvgPoolGrad": (0,),
     "RandomUniform": (0,), "RandomStandardNormal": (0,), "TruncatedNormal": (0,),
     "RandomUniformInt": (0, 1, 2), "Range": (0, 1, 2), "UnsortedSegmentSum": (2,),
+    "Split": (0,), "SplitV": (1, 2),
 }
 
 from graphflow.kernels.cuda import elementwise  # noqa: E402,F401
@@ -50,3 +51,8 @@ from graphflow.kernels.cuda import matmul  # noqa: E402,F401
 from graphflow.kernels.cuda import nn  # noqa: E402,F401
 from graphflow.kernels.cuda import state  # noqa: E402,F401
 from graphflow.kernels.cuda import training  # noqa: E402,F401
+from graphflow.kernels.cuda import indexing  # noqa: E402,F401
+from graphflow.kernels.cuda import random  # noqa: E402,F401
+from graphflow.kernels.cuda import conv  # noqa: E402,F401
+from graphflow.kernels.cuda import pool  # noqa: E402,F401
+from graphflow.kernels.cuda import nn_extra  # noqa: E402,F401
