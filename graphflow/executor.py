@@ -117,13 +117,17 @@ _ERROR_CLASSES = {
 def annotate(err, step, values):
     """An OpError of the right class whose message names the failing node."""
     op = step.op
-    if isinstance(err, errors.OpError):
-        cls, message = type(err), err.message
+    if getattr(err, "names_node", False):  # raised by a step inside a fused step
+        annotated = type(err)(None, err.op, err.message)
+    elif isinstance(err, errors.OpError):
+        annotated = type(err)(None, op, err.message + describe_node(op, step, values))
     else:
         cls = next((c for t, c in _ERROR_CLASSES.items() if isinstance(err, t)),
                    errors.InternalError)
         message = f"{type(err).__name__}: {err}"
-    return cls(None, op, message + describe_node(op, step, values))
+        annotated = cls(None, op, message + describe_node(op, step, values))
+    annotated.names_node = True
+    return annotated
 
 
 def describe_node(op, step=None, values=None):
