@@ -11,6 +11,8 @@ import time
 
 import workloads
 
+SETTLE_SECONDS = 0.05
+
 
 def _libraries():
     libs = ["graphflow", "numpy"]
@@ -29,8 +31,14 @@ def measure(name, factory, libs, repeat):
         if case is not None:
             cases[lib] = case
     times = {lib: [] for lib in cases}
-    for _ in range(repeat):
-        for lib, case in cases.items():  # interleaved: drift hits every library alike
+    order = list(cases)
+    for rep in range(repeat):
+        # Interleaved, so drift hits every library alike, in a rotating order, with a pause
+        # before each timing: thread pools of the library that ran just before (TF's Eigen
+        # pool, OpenBLAS, numba) spin for a while and would otherwise steal the 2 cores.
+        for lib in order[rep % len(order):] + order[:rep % len(order)]:
+            case = cases[lib]
+            time.sleep(SETTLE_SECONDS)
             start = time.perf_counter()
             case.run()
             times[lib].append((time.perf_counter() - start) / case.calls)
