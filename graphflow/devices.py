@@ -7,7 +7,6 @@ only when a GPU is asked about, never by `import graphflow`. Tests can `register
 
 import functools
 
-import numpy as np
 
 LOCAL = "/job:localhost/replica:0/task:0"
 

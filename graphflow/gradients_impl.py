@@ -6,7 +6,6 @@ they run, export and show in TensorBoard like any other, and can be differentiat
 
 import collections
 
-from graphflow import dtypes
 from graphflow import graph as graph_lib
 from graphflow import registry
 from graphflow.ops import array_ops
@@ -147,7 +146,7 @@ def _backprop(ys, between, stops, grads, scope, gate_gradients=False):
 
 def _op_input_grads(op, grads, stops, between, gate_gradients=False):
     """Aggregates op's output gradients and calls its gradient function."""
-    out_grads = [_aggregate(grads.get(t), f"{op.name}_grad") for t in op._outputs]
+    out_grads = [_aggregate(grads.get(t)) for t in op._outputs]
     if all(g is None for g in out_grads) or op in stops:
         return [None] * len(op._inputs)
     if not any(_is_differentiable_dtype(t.dtype) for t in op._inputs):
@@ -194,7 +193,7 @@ def _zeros_like(t):
     return manip_ops.zeros_like(t)
 
 
-def _aggregate(items, scope_hint):
+def _aggregate(items):
     if not items:
         return None
     if len(items) == 1:
@@ -203,7 +202,7 @@ def _aggregate(items, scope_hint):
 
 
 def _result(x, items, unconnected):
-    g = _aggregate(items, None)
+    g = _aggregate(items)
     if g is None and unconnected == UnconnectedGradients.ZERO:
         return _zeros_like(x)
     return g
@@ -229,19 +228,13 @@ def hessians(ys, xs, name="hessians", colocate_gradients_with_ops=False, gate_gr
                                  f"{x_t.shape}")
             flat = manip_ops.reshape(grad, [-1])
             rows = []
-            for i in _py_range(n):
+            for i in range(n):
                 (row,) = gradients(flat[i], [x])
                 rows.append(row if row is not None else _zeros_like(x_t))
             stacked = array_ops.stack(rows)
             result.append(manip_ops.reshape(stacked, x_t.shape.as_list() * 2))
     return result
 
-
-_py_range = range
-
-
-def is_floating(t):
-    return t.dtype.base_dtype in (dtypes.float16, dtypes.float32, dtypes.float64)
 
 
 # Gradient definitions of each op family, registered against their OpDefs.

@@ -604,10 +604,7 @@ def name_scope(name, default_name=None, values=None):
     scope named `default_name`; `name=None` without one resets to the root scope.
     """
     graph = _graph_of(values) if values else get_default_graph()
-    n = default_name if name is None else name
-    if n is None and default_name is None and name is None:
-        n = None
-    with graph.as_default(), graph.name_scope(n) as scope:
+    with graph.as_default(), graph.name_scope(default_name if name is None else name) as scope:
         yield scope
 
 

@@ -9,7 +9,6 @@ import numpy as np
 from graphflow import devices
 from graphflow import errors
 from graphflow import placement as placement_lib
-from graphflow import registry
 from graphflow import transfers
 from graphflow.kernels import registry as kernel_registry
 from graphflow.kernels.cpu import fusion
@@ -304,8 +303,3 @@ def _assign_frees(steps, keep):
             frees.setdefault(i, []).append(s)
     for i, slots in frees.items():
         steps[i].frees = tuple(slots)
-
-
-def check_differentiable(op_type):
-    """True if `op_type` has a gradient or is declared not differentiable."""
-    return registry.get_op_def(op_type).grad is not None

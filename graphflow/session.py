@@ -99,8 +99,13 @@ class BaseSession:
         self.close()
 
     def close(self):
-        """Frees the session's resources; later runs raise RuntimeError."""
+        """Frees the session's resources (device memory included); later runs raise
+        RuntimeError."""
         self._closed = True
+        used = {device for plan in self._plans.values() for device in
+                (plan.placement or {}).values() if device.device_type != "CPU"}
+        for device in used:
+            device.release()
         self._plans.clear()
         self._mappers.clear()
         self._state.clear()

@@ -269,7 +269,7 @@ def global_variables_initializer():
 
 
 def local_variables_initializer():
-    return variables_initializer(local_variables(), name="init_1" if False else "init")
+    return variables_initializer(local_variables())
 
 
 def initialize_all_variables():

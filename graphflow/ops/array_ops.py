@@ -4,7 +4,6 @@ Shape-manipulation ops (reshape, transpose, concat, slicing, gather, ...) live i
 `graphflow/ops/manip_ops.py`.
 """
 
-import numpy as np
 
 from graphflow import dtypes
 from graphflow import graph as graph_lib
@@ -255,7 +254,3 @@ def tuple_(tensors, name=None, control_inputs=None):
 
 def _as_ops(items):
     return [getattr(item, "op", item) for item in items]
-
-
-def ones_like_value(tensor):
-    return np.ones((), dtype=tensor.dtype.as_numpy_dtype)
