@@ -13,7 +13,7 @@ import numpy as np
 from graphflow.kernels import checks
 from graphflow.kernels import registry
 from graphflow.kernels.cpu import use_reference
-from graphflow.kernels.cpu.shape_memo import ShapeMemo, array_key, from_array_key
+from graphflow.kernels.cpu.shape_memo import ShapeMemo, array_key, constant_input, from_array_key
 from graphflow.kernels.reference import manip as ref_manip
 
 # Copy-only kernels are memory bound: threads pay off only on large outputs.
@@ -127,6 +127,13 @@ def _reshape(node, state):
         return ref_manip.reshape(attrs, probe, from_array_key(key[1]))[0].shape
 
     memo = ShapeMemo(dims_for)
+    constant = constant_input(node, 1)
+    if constant is not None:  # the usual case: key the memo by the input shape alone
+        fixed = array_key(constant)
+
+        def run_constant(x, shape):
+            return (x.reshape(memo((x.shape, fixed))),)
+        return run_constant
 
     def run(x, shape):
         return (x.reshape(memo((x.shape, array_key(shape)))),)
@@ -145,6 +152,13 @@ def _transpose(node, state):
         return tuple(int(p) % max(ndim, 1) for p in perm.reshape(-1))
 
     memo = ShapeMemo(axes_for)
+    constant = constant_input(node, 1)
+    if constant is not None:
+        fixed = array_key(constant)
+
+        def run_constant(x, perm):
+            return (np.transpose(x, memo((x.ndim, fixed))),)
+        return run_constant
 
     def run(x, perm):
         return (np.transpose(x, memo((x.ndim, array_key(perm)))),)
