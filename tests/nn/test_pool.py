@@ -7,6 +7,7 @@ import pytest
 import graphflow as tf
 from graphflow import errors
 from graphflow.kernels import reference
+from graphflow.kernels.cpu import conv as cpu_conv
 from graphflow.op_builder import apply_op
 from tests.helpers import evaluate
 from tests.nn import conv_oracles
@@ -128,3 +129,20 @@ def test_pooling_errors():
     batch = tf.nn.max_pool(tf.zeros([2, 4, 4, 3]), [2, 2, 2, 1], [1, 2, 2, 1], "VALID")
     with pytest.raises(errors.UnimplementedError, match="not yet supported on the batch"):
         evaluate(batch)
+
+
+@pytest.mark.parametrize("parallel", [False, True])
+@pytest.mark.parametrize("name", sorted(POOL_CASES))
+def test_max_pool_grad_kernel_is_bit_exact_with_ties_and_nan(name, parallel, monkeypatch):
+    """The channel-innermost kernel picks the reference's element (first maximum, NaN never
+    beaten) in every window, serial or parallel over the batch."""
+    shape, ksize, strides, padding = POOL_CASES[name]
+    x = RNG.integers(0, 3, size=shape).astype(np.float32)  # many ties
+    x.reshape(-1)[::7] = np.nan
+    monkeypatch.setattr(cpu_conv, "PARALLEL_THRESHOLD", 0 if parallel else 1 << 60)
+    out = tf.nn.max_pool(x, ksize, strides, padding)
+    (dx,) = tf.gradients(out, [out.op.inputs[0]],
+                         grad_ys=RNG.normal(size=out.shape.as_list()).astype(np.float32))
+    inputs = evaluate(list(dx.op.inputs))
+    np.testing.assert_array_equal(evaluate(dx),
+                                  reference.evaluate("MaxPoolGrad", dx.op._attrs, *inputs)[0])

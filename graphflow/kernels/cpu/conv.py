@@ -1,11 +1,13 @@
 """CPU kernels of convolutions and pooling.
 
-Conv2D is im2col + BLAS: a numba loop (parallel over output rows for large inputs) gathers
-each output position's receptive field into a row of a [N*OH*OW, KH*KW*C] matrix (zeros for
-padding), and numpy's matmul multiplies it by the [KH*KW*C, OC] filter. The input gradient
-is the transposed product scattered back by col2im (parallel over images, which never
-overlap); the filter gradient is colsᵀ @ out_backprop. Grouped convolutions multiply one
-column block per group. Pooling and its gradients are direct numba loops over NHWC.
+Conv2D is im2col + BLAS, a chunk of images at a time: a serial numba loop gathers each
+output position's receptive field into a row of a [images*OH*OW, KH*KW*C] buffer of about
+CHUNK_BYTES (zeros for padding), reused by every chunk so it stays in cache, and numpy's
+matmul multiplies it by the [KH*KW*C, OC] filter into the chunk's rows of the output. The
+input gradient is each chunk's dout @ filterᵀ scattered back by col2im (images never
+overlap); the filter gradient sums colsᵀ @ dout over the chunks, so the batch-sized column
+matrix is never built. Grouped convolutions multiply one column block per group. Pooling
+and its gradients are direct numba loops over NHWC, channels innermost.
 Geometry and validation come from the reference module, so errors are identical.
 """
 
@@ -18,6 +20,7 @@ from graphflow.kernels.cpu import use_reference
 from graphflow.kernels.reference import conv as ref_conv
 
 PARALLEL_THRESHOLD = 1 << 21  # threads pay off only on big images (and fight BLAS's)
+CHUNK_BYTES = 1 << 22  # columns per GEMM: fast on the 2-core dev machine (L3 32 MiB)
 
 use_reference("DepthwiseConv2dNative", "DepthwiseConv2dNativeBackpropInput",
               "DepthwiseConv2dNativeBackpropFilter", "MaxPoolGradGrad")
@@ -26,13 +29,14 @@ _FLOATS = (np.float32, np.float64)
 
 
 @numba.njit(cache=True, nogil=True, inline="always")
-def _im2col_row(x, geo, r, cols):
-    """Fills the cols rows of output row r (= b * OH + y) of every x position."""
+def _im2col_row(x, geo, r, first, cols):
+    """Fills the cols rows of output row r (= b * OH + y), cols starting at output
+    position `first`."""
     kh, kw, sh, sw, dh, dw, oh, ow, pt, pl = geo
     b, y = r // oh, r % oh
     h, w, c = x.shape[1], x.shape[2], x.shape[3]
     for xo in range(ow):
-        row = r * ow + xo
+        row = r * ow + xo - first
         for i in range(kh):
             src_y = y * sh + i * dh - pt
             for j in range(kw):
@@ -44,25 +48,22 @@ def _im2col_row(x, geo, r, cols):
 
 
 @numba.njit(cache=True, nogil=True)
-def _im2col_serial(x, geo, cols):
-    for r in range(x.shape[0] * geo[6]):
-        _im2col_row(x, geo, r, cols)
-
-
-@numba.njit(cache=True, nogil=True, parallel=True)
-def _im2col_parallel(x, geo, cols):
-    for r in numba.prange(x.shape[0] * geo[6]):
-        _im2col_row(x, geo, r, cols)
+def _im2col_images(x, geo, b0, b1, cols):
+    """Fills cols[:(b1 - b0) * OH * OW] with the receptive fields of images b0..b1-1."""
+    oh, ow = geo[6], geo[7]
+    for r in range(b0 * oh, b1 * oh):
+        _im2col_row(x, geo, r, b0 * oh * ow, cols)
 
 
 @numba.njit(cache=True, nogil=True, inline="always")
-def _col2im_image(cols, geo, b, dx):
-    """Adds the cols rows of image b back into dx[b] (the adjoint of im2col)."""
+def _col2im_image(cols, geo, b, first, dx):
+    """Adds the cols rows of image b back into dx[b] (the adjoint of im2col), cols
+    starting at output position `first`."""
     kh, kw, sh, sw, dh, dw, oh, ow, pt, pl = geo
     h, w, c = dx.shape[1], dx.shape[2], dx.shape[3]
     for y in range(oh):
         for xo in range(ow):
-            row = (b * oh + y) * ow + xo
+            row = (b * oh + y) * ow + xo - first
             for i in range(kh):
                 src_y = y * sh + i * dh - pt
                 if src_y < 0 or src_y >= h:
@@ -77,15 +78,10 @@ def _col2im_image(cols, geo, b, dx):
 
 
 @numba.njit(cache=True, nogil=True)
-def _col2im_serial(cols, geo, dx):
-    for b in range(dx.shape[0]):
-        _col2im_image(cols, geo, b, dx)
-
-
-@numba.njit(cache=True, nogil=True, parallel=True)
-def _col2im_parallel(cols, geo, dx):
-    for b in numba.prange(dx.shape[0]):
-        _col2im_image(cols, geo, b, dx)
+def _col2im_images(cols, geo, b0, b1, dx):
+    """Adds cols[:(b1 - b0) * OH * OW] back into dx[b0:b1]."""
+    for b in range(b0, b1):
+        _col2im_image(cols, geo, b, b0 * geo[6] * geo[7], dx)
 
 
 def _packed(geo):
@@ -98,25 +94,24 @@ def _is_identity_window(geo):
             and geo.pt == geo.pb == geo.pl == geo.pr == 0)
 
 
-def im2col(x, geo):
-    """[N*OH*OW, KH*KW*C] receptive fields of an NHWC array."""
-    n, _, _, c = x.shape
-    if _is_identity_window(geo):
-        return np.ascontiguousarray(x).reshape(-1, c)
-    cols = np.empty((n * geo.oh * geo.ow, geo.kh * geo.kw * c), dtype=x.dtype)
-    big = cols.size >= PARALLEL_THRESHOLD
-    (_im2col_parallel if big else _im2col_serial)(np.ascontiguousarray(x), _packed(geo), cols)
-    return cols
+def _over_chunks(n, geo, c, dtype, work):
+    """[work(b0, b1, cols) for consecutive image ranges [b0, b1) covering the batch], cols
+    being one reused [(b1 - b0) * OH * OW, KH*KW*C] buffer of about CHUNK_BYTES.
 
-
-def col2im(cols, geo, x_shape):
-    """The NHWC array whose im2col is `cols`, overlapping windows summed."""
-    if _is_identity_window(geo):
-        return cols.reshape(x_shape)
-    dx = np.zeros(x_shape, dtype=cols.dtype)
-    big = cols.size >= PARALLEL_THRESHOLD and x_shape[0] > 1
-    (_col2im_parallel if big else _col2im_serial)(np.ascontiguousarray(cols), _packed(geo), dx)
-    return dx
+    Each chunk's im2col, GEMM and col2im then run on data in cache instead of streaming
+    a batch-sized column matrix through memory (and faulting in its fresh pages) three
+    times. The numba loops are serial and only BLAS is threaded: numba's parallel regions
+    and BLAS's thread pool, called back to back, spin against each other on small machines.
+    """
+    per_image = geo.oh * geo.ow * geo.kh * geo.kw * c * np.dtype(dtype).itemsize
+    step = max(1, min(n, CHUNK_BYTES // max(1, per_image)))
+    rows = geo.oh * geo.ow
+    cols = np.empty((step * rows, geo.kh * geo.kw * c), dtype=dtype)
+    results = []
+    for b0 in range(0, n, step):
+        b1 = min(n, b0 + step)
+        results.append(work(b0, b1, cols[:(b1 - b0) * rows]))
+    return results
 
 
 def _group_blocks(geo, c, oc, groups):
@@ -130,42 +125,88 @@ def _group_blocks(geo, c, oc, groups):
     return blocks
 
 
+def _columns_times_filter(cols, f2, geo, c, groups, out):
+    """out = cols @ f2, block-diagonal over groups (f2 is the [KH*KW*CG, OC] filter)."""
+    if groups == 1:
+        np.matmul(cols, f2, out=out)
+        return
+    for columns, outs in _group_blocks(geo, c, f2.shape[1], groups):
+        out[:, outs] = cols[:, columns] @ f2[:, outs]
+
+
+def _grad_times_filter(d2, f2, geo, c, groups, dcols):
+    """dcols = d2 @ f2ᵀ, block-diagonal over groups (the adjoint of _columns_times_filter)."""
+    if groups == 1:
+        np.matmul(d2, f2.T, out=dcols)
+        return
+    for columns, outs in _group_blocks(geo, c, f2.shape[1], groups):
+        dcols[:, columns] = d2[:, outs] @ f2[:, outs].T
+
+
+def _columns_times_grad(cols, d2, geo, c, groups):
+    """colsᵀ @ d2 restricted to each group's block: the [KH*KW*CG, OC] filter gradient."""
+    if groups == 1:
+        return cols.T @ d2
+    blocks = _group_blocks(geo, c, d2.shape[1], groups)
+    return np.concatenate([cols[:, columns].T @ d2[:, outs] for columns, outs in blocks],
+                          axis=1)
+
+
 def conv_forward(xn, f, geo, groups):
-    """NHWC Conv2D as im2col @ filter."""
+    """NHWC Conv2D as im2col @ filter, a chunk of images at a time."""
     n, _, _, c = xn.shape
     kh, kw, cg, oc = f.shape
-    cols = im2col(xn, geo)
-    if groups == 1:
-        out = cols @ f.reshape(kh * kw * cg, oc)
-    else:
-        out = np.empty((cols.shape[0], oc), dtype=xn.dtype)
-        for columns, outs in _group_blocks(geo, c, oc, groups):
-            out[:, outs] = cols[:, columns] @ f[..., outs].reshape(kh * kw * cg, -1)
+    f2 = f.reshape(kh * kw * cg, oc)
+    out = np.empty((n * geo.oh * geo.ow, oc), dtype=xn.dtype)
+    if _is_identity_window(geo):
+        _columns_times_filter(np.ascontiguousarray(xn).reshape(-1, c), f2, geo, c, groups, out)
+        return out.reshape(n, geo.oh, geo.ow, oc)
+    xn, packed, rows = np.ascontiguousarray(xn), _packed(geo), geo.oh * geo.ow
+
+    def work(b0, b1, cols):
+        _im2col_images(xn, packed, b0, b1, cols)
+        _columns_times_filter(cols, f2, geo, c, groups, out[b0 * rows:b1 * rows])
+    _over_chunks(n, geo, c, xn.dtype, work)
     return out.reshape(n, geo.oh, geo.ow, oc)
 
 
 def conv_backprop_input(x_shape, f, dout, geo, groups):
+    """dx = col2im(dout @ filterᵀ), a chunk of images at a time (images never overlap)."""
+    n, _, _, c = x_shape
     kh, kw, cg, oc = f.shape
+    f2 = f.reshape(kh * kw * cg, oc)
     d2 = dout.reshape(-1, oc)
-    if groups == 1:
-        dcols = d2 @ f.reshape(kh * kw * cg, oc).T
-    else:
-        dcols = np.empty((d2.shape[0], kh * kw * x_shape[3]), dtype=dout.dtype)
-        for columns, outs in _group_blocks(geo, x_shape[3], oc, groups):
-            dcols[:, columns] = d2[:, outs] @ f[..., outs].reshape(kh * kw * cg, -1).T
-    return col2im(dcols, geo, x_shape)
+    if _is_identity_window(geo):
+        dx = np.empty((d2.shape[0], c), dtype=dout.dtype)
+        _grad_times_filter(d2, f2, geo, c, groups, dx)
+        return dx.reshape(x_shape)
+    dx = np.zeros(x_shape, dtype=dout.dtype)
+    packed, rows = _packed(geo), geo.oh * geo.ow
+
+    def work(b0, b1, dcols):
+        _grad_times_filter(d2[b0 * rows:b1 * rows], f2, geo, c, groups, dcols)
+        _col2im_images(dcols, packed, b0, b1, dx)
+    _over_chunks(n, geo, c, dout.dtype, work)
+    return dx
 
 
 def conv_backprop_filter(xn, f_shape, dout, geo, groups):
-    kh, kw, cg, oc = f_shape
-    cols = im2col(xn, geo)
+    """dfilter = Σ over chunks of im2col(x)ᵀ @ dout: the columns never exist all at once."""
+    n, _, _, c = xn.shape
+    oc = f_shape[3]
     d2 = dout.reshape(-1, oc)
-    if groups == 1:
-        return (cols.T @ d2).reshape(f_shape)
-    df = np.empty(f_shape, dtype=dout.dtype)
-    for columns, outs in _group_blocks(geo, xn.shape[3], oc, groups):
-        df[..., outs] = (cols[:, columns].T @ d2[:, outs]).reshape(kh, kw, cg, -1)
-    return df
+    if _is_identity_window(geo):
+        cols = np.ascontiguousarray(xn).reshape(-1, c)
+        return _columns_times_grad(cols, d2, geo, c, groups).reshape(f_shape)
+    xn, packed, rows = np.ascontiguousarray(xn), _packed(geo), geo.oh * geo.ow
+
+    def work(b0, b1, cols):
+        _im2col_images(xn, packed, b0, b1, cols)
+        return _columns_times_grad(cols, d2[b0 * rows:b1 * rows], geo, c, groups)
+    df = np.zeros((f_shape[0] * f_shape[1] * f_shape[2], oc), dtype=dout.dtype)
+    for part in _over_chunks(n, geo, c, xn.dtype, work):
+        df += part
+    return df.reshape(f_shape)
 
 
 def _float_factory(op_type, fast):
@@ -245,20 +286,28 @@ def _max_pool_parallel(x, geo, low, out):
 
 @numba.njit(cache=True, nogil=True, inline="always")
 def _max_pool_grad_image(x, geo, b, grad, dx):
-    """Adds grad to the first maximum of each window of image b (strictly larger wins)."""
+    """Adds grad to the first maximum of each window of image b (strictly larger wins).
+    Channels are the innermost loop, so the window scan is contiguous and vectorises."""
     h, w, c = x.shape[1], x.shape[2], x.shape[3]
+    best = np.empty(c, dtype=x.dtype)
+    at = np.empty(c, dtype=np.int64)
     for y in range(geo[6]):
         for xo in range(geo[7]):
             y0, y1, x0, x1 = _window_bounds(geo, y, xo, h, w)
             if y0 >= y1 or x0 >= x1:
                 continue
             for ch in range(c):
-                best_y, best_x = y0, x0
-                for yy in range(y0, y1):
-                    for xx in range(x0, x1):
-                        if x[b, yy, xx, ch] > x[b, best_y, best_x, ch]:
-                            best_y, best_x = yy, xx
-                dx[b, best_y, best_x, ch] += grad[b, y, xo, ch]
+                best[ch] = x[b, y0, x0, ch]
+                at[ch] = y0 * w + x0
+            for yy in range(y0, y1):
+                for xx in range(x0, x1):
+                    for ch in range(c):
+                        v = x[b, yy, xx, ch]
+                        if v > best[ch]:
+                            best[ch] = v
+                            at[ch] = yy * w + xx
+            for ch in range(c):
+                dx[b, at[ch] // w, at[ch] % w, ch] += grad[b, y, xo, ch]
 
 
 @numba.njit(cache=True, nogil=True)
