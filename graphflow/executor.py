@@ -16,11 +16,52 @@ from graphflow import errors
 
 def execute(plan, feed_values):
     """Runs `plan` with `feed_values` (aligned with plan.feed_slots); returns fetched values."""
-    run = plan.compiled
-    if run is None:
-        run = plan.compiled = compile_plan(plan)
-    with np.errstate(all="ignore"):
-        return run(*feed_values)
+    for _ in range(len(plan.steps) + 1):
+        run = plan.compiled
+        if run is None:
+            run = plan.compiled = compile_plan(plan)
+        try:
+            with np.errstate(all="ignore"):
+                return run(*feed_values)
+        except _RetryRun:
+            continue  # a kernel failed to compile and was replaced by its reference kernel
+    raise AssertionError("unreachable: every step can be replaced only once")
+
+
+class _RetryRun(Exception):
+    """Raised when a step's JIT compilation failed before any state was changed in this run."""
+
+
+# Ops whose kernels change session state (a run that executed them must not be repeated).
+_MUTATING_PREFIXES = ("Assign", "Apply", "Random", "TruncatedNormal", "Multinomial",
+                      "SaveV2", "RestoreV2")
+
+
+def _jit_fallback(plan, index, err):
+    """On a numba compile error, swaps step `index` to the numpy reference kernel (warning
+    once). Returns True when the run can simply be repeated (no state changed yet)."""
+    try:
+        from numba.core.errors import NumbaError
+    except ImportError:  # pragma: no cover - numba is a dependency
+        return False
+    if not isinstance(err, NumbaError):
+        return False
+    from graphflow.kernels import reference
+    step = plan.steps[index]
+    if step.op.type not in reference.REFERENCE or getattr(step, "jit_failed", False):
+        return False
+    import warnings
+    warnings.warn(f"graphflow: compiling the CPU kernel of {step.op.name} ({step.op.type}) "
+                  f"failed ({type(err).__name__}); using the numpy reference kernel instead",
+                  RuntimeWarning, stacklevel=4)
+    run = reference.factory(step.op, None)
+    if any(t.dtype.is_ref_dtype for t in step.op._inputs):
+        from graphflow.plan import deref_positions, with_deref
+        run = with_deref(run, deref_positions(step.op))
+    step.run = run
+    step.jit_failed = True
+    plan.compiled = None
+    return not any(s.op.type.startswith(_MUTATING_PREFIXES) for s in plan.steps[:index])
 
 
 def execute_steps(plan, feed_values, on_step=None):
@@ -97,9 +138,12 @@ def _trivial(step):
 
 
 def _failed(plan, index, err, local_values):
-    """The annotated OpError for a failure in step `index` of a generated plan function."""
+    """The annotated OpError for a failure in step `index` of a generated plan function (or
+    `_RetryRun` when a JIT failure was handled by switching to the reference kernel)."""
     if index < 0:
         return err
+    if _jit_fallback(plan, index, err):
+        return _RetryRun()
     values = [local_values.get(f"s{s}") for s in range(plan.num_slots)]
     return annotate(err, plan.steps[index], values)
 

@@ -17,7 +17,7 @@ from graphflow.kernels.cpu import fusion
 class Step:
     """One node's execution: `outs = run(*[values[i] for i in ins])`, then free `frees`."""
 
-    __slots__ = ("op", "run", "ins", "outs", "frees")
+    __slots__ = ("op", "run", "ins", "outs", "frees", "jit_failed")
 
     def __init__(self, op, run, ins, outs):
         self.op = op
@@ -25,6 +25,7 @@ class Step:
         self.ins = ins
         self.outs = outs
         self.frees = ()
+        self.jit_failed = False
 
 
 class Plan:
@@ -262,10 +263,9 @@ def _make_step(op, ins, slot_of, new_slot, state, folded, device=None):
             f"device {kernel_device}") from None
     constants = tuple(folded.get(s) for s in ins)
     run = factory(KernelNode(op, constants), state)
-    deref = tuple(i for i, (t, arg_is_ref) in enumerate(zip(op._inputs, _ref_args(op)))
-                  if t.dtype.is_ref_dtype and not arg_is_ref)
+    deref = deref_positions(op)
     if deref:
-        run = _with_deref(run, deref)
+        run = with_deref(run, deref)
     outs = []
     for t in op._outputs:
         slot_of[t] = new_slot()
@@ -280,7 +280,13 @@ def _ref_args(op):
     return flags
 
 
-def _with_deref(run, positions):
+def deref_positions(op):
+    """Inputs that read a variable's value through a reference edge."""
+    return tuple(i for i, (t, arg_is_ref) in enumerate(zip(op._inputs, _ref_args(op)))
+                 if t.dtype.is_ref_dtype and not arg_is_ref)
+
+
+def with_deref(run, positions):
     """Reading a variable's value through a ref edge: the slot becomes its (checked) array."""
     def deref_run(*args):
         args = list(args)
