@@ -105,6 +105,8 @@ def compile_plan(plan):
             pass
         elif trivial == "identity":
             lines.append(f"        s{step.outs[0]} = s{step.ins[0]}")
+        elif trivial == "read":
+            lines.append(f"        s{step.outs[0]} = s{step.ins[0]}.deref()")
         elif len(step.outs) == 1:
             lines.append(f"        s{step.outs[0]}, = k{index}({args})")
         elif step.outs:
@@ -128,12 +130,15 @@ _IDENTITY_TYPES = frozenset({"Identity", "StopGradient", "PlaceholderWithDefault
 
 
 def _trivial(step):
-    """'noop' / 'identity' for steps the generated code does inline, else None."""
+    """'noop' / 'identity' / 'read' for steps the generated code does inline, else None."""
     op = step.op
     if op.type == "NoOp":
         return "noop"
-    if op.type in _IDENTITY_TYPES and not op._inputs[0].dtype.is_ref_dtype:
-        return "identity"
+    if op.type in _IDENTITY_TYPES:
+        if not op._inputs[0].dtype.is_ref_dtype:
+            return "identity"
+        if op.type == "Identity" and not step.jit_failed:
+            return "read"  # a variable's value: the (checked) buffer of its slot
     return None
 
 

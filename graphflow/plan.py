@@ -103,7 +103,8 @@ def _foldable(op, slot_of, folded):
     """Whether constant folding can compute `op` at plan time (stateless, inputs known)."""
     if op._op_def.stateful or not op._outputs or op._control_inputs:
         return False
-    return _static_value(op) is not None or all(slot_of[t] in folded for t in op._inputs)
+    return _static_value(op) is not None or _all_constant(
+        [slot_of[t] for t in op._inputs], folded)
 
 
 def _place(order, config):
@@ -128,7 +129,7 @@ def _fold(step, folded):
     static = _static_value(op)
     if static is not None:
         results = (static,)
-    elif any(s not in folded for s in step.ins):
+    elif not _all_constant(step.ins, folded):
         return False
     else:
         results = _run_folded(step, folded)
@@ -146,6 +147,12 @@ def _fold(step, folded):
             value.flags.writeable = False
         folded[slot] = value
     return True
+
+
+def _all_constant(slots, folded):
+    """Whether every slot holds a plan-time constant (never a variable's slot: its value
+    changes between runs)."""
+    return all(s in folded and not hasattr(folded[s], "deref") for s in slots)
 
 
 def _static_value(op):
