@@ -59,3 +59,10 @@ def broadcastable(x, y):
         return np.broadcast_shapes(x.shape, y.shape)
     except ValueError:
         raise invalid(f"Incompatible shapes: {list(x.shape)} vs. {list(y.shape)}") from None
+
+
+def same_variable_shape(slot, current, value):
+    """AssignAdd/AssignSub: the update must have the variable's shape (no broadcasting)."""
+    if current.shape != value.shape:
+        raise invalid(f"Must have the same shape: variable {slot.name} has shape "
+                      f"{list(current.shape)}, update has shape {list(value.shape)}")

@@ -39,10 +39,7 @@ def _update(ufunc):
     def factory(node, state):
         def run(slot, value):
             current = slot.deref()
-            if current.shape != value.shape:
-                raise checks.invalid(f"Must have the same shape: variable {slot.name} has "
-                                     f"shape {list(current.shape)}, update has shape "
-                                     f"{list(value.shape)}")
+            checks.same_variable_shape(slot, current, value)
             ufunc(current, value, out=current)
             return (slot,)
         return run

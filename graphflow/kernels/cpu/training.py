@@ -158,10 +158,10 @@ def _apply_adadelta(node, state):
 def _rms_factory(centered):
     def factory(node, state):
         def run(var_slot, *args):
-            slots, (lr, rho, momentum, eps, grad) = args[:2 + centered], args[2 + centered:]
-            var, arrays = ref.buffers(var_slot, list(slots), grad)
-            mg, ms, mom = arrays if centered else (arrays[0],) + tuple(arrays)
-            lr, rho, momentum, eps = ref.scalars(lr, rho, momentum, eps)
+            slots, layout, hyper, grad = ref.rms_prop_args(centered, args)
+            var, arrays = ref.buffers(var_slot, slots, grad)
+            mg, ms, mom = ref.pick(arrays, layout)
+            lr, rho, momentum, eps = ref.scalars(*hyper)
             _rms_prop(var, mg, ms, mom, _contiguous(grad, var.dtype), lr,
                       var.dtype.type(1) - rho, momentum, eps, centered)
             return (var_slot,)

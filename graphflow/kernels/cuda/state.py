@@ -65,10 +65,7 @@ def _update(body):
 
         def run(slot, value):
             current = slot.deref()
-            if current.shape != value.shape:
-                raise checks.invalid(f"Must have the same shape: variable {slot.name} has "
-                                     f"shape {list(current.shape)}, update has shape "
-                                     f"{list(value.shape)}")
+            checks.same_variable_shape(slot, current, value)
             launch(dense, current.size, flat(current), flat(current), flat(value))
             return (slot,)
         return run

@@ -144,11 +144,10 @@ def _apply_adadelta(node, state):
 def _rms_factory(centered):
     def factory(node, state):
         def run(var_slot, *args):
-            slots, (lr, rho, momentum, eps, grad) = args[:2 + centered], args[2 + centered:]
-            w, arrays, g = _buffers(var_slot, list(slots), grad)
-            mg, ms, mom = arrays if centered else (arrays[0],) + tuple(arrays)
-            launch(_rms_prop, w.size, w, mg, ms, mom, g, *_scalars(lr, rho, momentum, eps),
-                   centered)
+            slots, layout, hyper, grad = ref.rms_prop_args(centered, args)
+            w, arrays, g = _buffers(var_slot, slots, grad)
+            mg, ms, mom = ref.pick(arrays, layout)
+            launch(_rms_prop, w.size, w, mg, ms, mom, g, *_scalars(*hyper), centered)
             return (var_slot,)
         return run
     return factory

@@ -75,6 +75,21 @@ def adadelta(attrs, var_slot, accum_slot, update_slot, lr, rho, eps, grad):
     return (var_slot,)
 
 
+def rms_prop_args(centered, args):
+    """Splits the inputs after `var` of ApplyRMSProp / ApplyCenteredRMSProp into
+    ([slot refs], (mg index or None, ms index, mom index), (lr, rho, momentum, eps), grad)."""
+    n = 3 if centered else 2
+    slots, (lr, rho, momentum, eps, grad) = list(args[:n]), args[n:]
+    layout = (0, 1, 2) if centered else (None, 0, 1)
+    return slots, layout, (lr, rho, momentum, eps), grad
+
+
+def pick(arrays, layout):
+    """(mg, ms, mom) from the slot arrays; without centering mg is the ms array (unused)."""
+    mg, ms, mom = layout
+    return arrays[ms if mg is None else mg], arrays[ms], arrays[mom]
+
+
 @reference("ApplyRMSProp")
 def rms_prop(attrs, var_slot, ms_slot, mom_slot, lr, rho, momentum_, eps, grad):
     var, (ms, mom) = buffers(var_slot, [ms_slot, mom_slot], grad)
