@@ -12,10 +12,15 @@ input shapes and dtypes, and the user's line that created the node.
 import numpy as np
 
 from graphflow import errors
+from graphflow.kernels.cpu import plan_jit
 
 
 def execute(plan, feed_values):
-    """Runs `plan` with `feed_values` (aligned with plan.feed_slots); returns fetched values."""
+    """Runs `plan` with `feed_values` (aligned with plan.feed_slots); returns fetched values.
+    The plan's `plan_jit.TRIGGER_RUNS`-th run is traced for whole-plan compilation."""
+    plan.runs += 1
+    if plan.runs == plan_jit.TRIGGER_RUNS and plan_jit.ENABLED:
+        return plan_jit.trace(plan, feed_values)
     for _ in range(len(plan.steps) + 1):
         run = plan.compiled
         if run is None:
@@ -64,22 +69,24 @@ def _jit_fallback(plan, index, err):
     return not any(s.op.type.startswith(_MUTATING_PREFIXES) for s in plan.steps[:index])
 
 
-def execute_steps(plan, feed_values, on_step=None):
+def execute_steps(plan, feed_values, on_step=None, steps=None):
     """The generic interpreter: runs the steps in order; `on_step(step, outputs)` (if given)
-    is called after each step, e.g. to record timings."""
+    is called after each step, e.g. to record timings. `steps` runs another step list of the
+    plan (its unfused steps) instead of `plan.steps`, keeping every value."""
     values = list(plan.initial_values)
     for slot, value in zip(plan.feed_slots, feed_values):
         values[slot] = value
+    free = steps is None
     step = None
     try:
         with np.errstate(all="ignore"):
-            for step in plan.steps:
+            for step in plan.steps if free else steps:
                 results = step.run(*[values[i] for i in step.ins])
                 for slot, value in zip(step.outs, results):
                     values[slot] = value
                 if on_step is not None:
                     on_step(step, results)
-                for slot in step.frees:
+                for slot in step.frees if free else ():
                     values[slot] = None
     except Exception as err:  # noqa: BLE001 - every kernel failure becomes an OpError
         raise annotate(err, step, values) from err
@@ -192,10 +199,11 @@ def describe_node(op, step=None, values=None):
             v = values[slot]
             shape = getattr(v, "shape", None)
             dtype = getattr(v, "dtype", None)
-            if shape is None and hasattr(v, "value"):  # a variable slot
+            if hasattr(v, "deref"):  # a variable slot
                 shape = getattr(v.value, "shape", "uninitialized")
                 dtype = t.dtype.base_dtype.name
-            shapes.append(f"{t.name}: shape={list(shape) if shape is not None else '?'} "
+            shape = shape if isinstance(shape, str) else "?" if shape is None else list(shape)
+            shapes.append(f"{t.name}: shape={shape} "
                           f"dtype={getattr(dtype, 'name', dtype)}")
         if shapes:
             parts.append("\n\t inputs: " + "; ".join(shapes))

@@ -73,6 +73,7 @@ class Plan:
             emit(step)
         self.fetch_slots = [moves.slot_on(slot_of[t], _CPU, emit) for t in fetches]
         self.num_slots = counter[0]
+        self.unfused_steps = steps
         steps = fusion.fuse(steps, set(self.fetch_slots))
         self.steps = steps
         _assign_frees(steps, set(self.fetch_slots) | set(folded))
@@ -82,6 +83,8 @@ class Plan:
         self.ops = order
         self.folded_ops = len(order) - len(steps)
         self.compiled = None  # the generated run function (executor.compile_plan), lazily
+        self.runs = 0
+        self.fast = None      # the whole-plan function's wrapper (kernels/cpu/plan_jit)
         self.fetch_may_alias = [_may_alias_state(t) for t in fetches]
 
 

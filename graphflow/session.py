@@ -172,10 +172,15 @@ class BaseSession:
                                  self._config)
             self._plans[key] = plan
         if tracer is None:
+            fast = plan.fast
+            if fast is not None:
+                results = fast(feed_values)
+                if results is not None:
+                    return results
             values = executor.execute(plan, feed_values)
         else:
             values = tracer.run(plan, feed_values)
-        return [_to_user(v, alias) for v, alias in zip(values, plan.fetch_may_alias)]
+        return [to_user(v, alias) for v, alias in zip(values, plan.fetch_may_alias)]
 
     def _process_feeds(self, feed_dict):
         if not feed_dict:
@@ -241,7 +246,7 @@ class InteractiveSession(BaseSession):
         super().close()
 
 
-def _to_user(value, may_alias):
+def to_user(value, may_alias):
     """Fetched values never alias session state or constants: copy those; 0-d arrays become
     numpy scalars (bytes for strings), as TF returns them."""
     if type(value) is np.ndarray:

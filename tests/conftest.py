@@ -5,6 +5,8 @@ import os
 import pytest
 
 import graphflow as gf
+from graphflow.kernels.cpu import fusion
+from graphflow.kernels.cpu import plan_jit
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
@@ -14,6 +16,11 @@ def _fresh_default_graph():
     gf.reset_default_graph()
     yield
     gf.reset_default_graph()
+    # Background compiles (whole plans, fused kernels) must not outlive their test: numba
+    # compiles inside warnings.catch_warnings, which is process-wide, and a compile ending
+    # during another test's pytest.warns would undo its warning capture.
+    plan_jit.wait()
+    fusion.wait()
 
 
 @pytest.fixture(scope="session")

@@ -120,20 +120,21 @@ def kernel_source(lines, dtype, kinds):
     return "\n".join(header + functions)
 
 
-def cache_dir():
-    """Where generated kernels live: $GRAPHFLOW_CACHE_DIR/fused, else ~/.cache/graphflow/fused."""
+def cache_dir(kind="fused"):
+    """Where generated modules of `kind` live: $GRAPHFLOW_CACHE_DIR/<kind>, else
+    ~/.cache/graphflow/<kind>."""
     root = os.environ.get("GRAPHFLOW_CACHE_DIR")
     if not root:
         root = os.path.join(os.path.expanduser("~"), ".cache", "graphflow")
-    return os.path.join(root, "fused")
+    return os.path.join(root, kind)
 
 
 def source_key(source):
     return hashlib.sha256(source.encode()).hexdigest()[:24]
 
 
-def load_module(source):
-    """Writes `source` to the cache directory (once) and imports it.
+def load_module(source, kind="fused"):
+    """Writes `source` to the cache directory of `kind` (once) and imports it.
 
     Returns:
         The imported module (its numba functions compile, or load from numba's cache, on
@@ -143,11 +144,11 @@ def load_module(source):
         OSError: the cache directory cannot be written.
     """
     key = source_key(source)
-    name = f"graphflow_fused_{key}"
+    name = f"graphflow_{kind}_{key}"
     module = sys.modules.get(name)
     if module is not None:
         return module
-    directory = cache_dir()
+    directory = cache_dir(kind)
     path = os.path.join(directory, f"{key}.py")
     if not os.path.exists(path):
         os.makedirs(directory, exist_ok=True)

@@ -1,7 +1,9 @@
 """CPU kernels of the matrix products: numpy's `matmul` (BLAS for float32/float64).
 
-Numba adds nothing over BLAS here, and numba's own `np.dot` needs SciPy's BLAS bindings. The
-reference kernels in graphflow/kernels/reference/linalg.py validate ranks and dimensions; the
+Numba adds nothing over BLAS for real sizes, and numba's own `np.dot` needs SciPy's BLAS
+bindings. Tiny float products (m*k*n up to `small.MATMUL_MAX_WORK`) use the strict loop of
+`small.py` instead: it skips numpy's dispatch, and whole-plan compilation inlines the same loop,
+so both paths give identical bits. The reference kernels in graphflow/kernels/reference/linalg.py validate ranks and dimensions; the
 CPU kernels run that validation once per pair of input shapes, then call `np.matmul` directly.
 """
 
@@ -9,6 +11,7 @@ import numpy as np
 
 from graphflow.kernels import reference
 from graphflow.kernels import registry
+from graphflow.kernels.cpu import small
 from graphflow.kernels.cpu import use_reference
 from graphflow.kernels.cpu.shape_memo import ShapeMemo
 
@@ -29,9 +32,15 @@ def _matmul_factory(op_type, ta_attr, tb_attr):
             return True
 
         checked = ShapeMemo(validate)
+        dtype = np.dtype(node.inputs[0].dtype.base_dtype.as_numpy_dtype)
+        tiny = op_type == "MatMul" and dtype in (np.float32, np.float64)
 
         def run(a, b):
             checked((a.shape, b.shape))
+            if tiny and a.size * b.shape[1 - tb] <= small.MATMUL_MAX_WORK:
+                out = np.zeros((a.shape[ta], b.shape[1 - tb]), dtype)
+                small.matmul(a.T if ta else a, b.T if tb else b, out)
+                return (out,)
             if ta:
                 a = np.swapaxes(a, -1, -2)
             if tb:

@@ -1,9 +1,11 @@
-"""CPU reductions: numba sums (Sum, Mean) over any contiguous block of axes; numpy otherwise.
+"""CPU reductions: numba kernels for float Sum, Mean, Prod, Max and Min; numpy otherwise.
 
 The input is viewed as (outer, reduced, inner) without copying when the reduced axes are
 adjacent; other axis sets are transposed into that layout first. Floats accumulate in their
-own precision with vectorised partial sums (fastmath), as TF's Eigen reductions do; float16
-accumulates in float32.
+own precision, as TF's Eigen reductions do; float16 accumulates in float32. Inputs of up to
+`small.REDUCE_MAX_SIZE` elements use the strict kernels of `small.py` (the ones whole-plan
+compilation inlines); larger sums use vectorised fast-math partial sums, in parallel above
+`PARALLEL_THRESHOLD`.
 """
 
 import math
@@ -14,6 +16,7 @@ import numpy as np
 from graphflow.kernels import checks
 from graphflow.kernels import reference
 from graphflow.kernels import registry
+from graphflow.kernels.cpu import small
 from graphflow.kernels.reference import math as ref_math
 
 PARALLEL_THRESHOLD = 1 << 17
@@ -69,12 +72,20 @@ def layout(shape, axes):
     return perm, outer, red, inner
 
 
-def sum_over(x, plan, acc_dtype):
-    """Sum of x over the reduced block of `plan` (from `layout`), shaped (outer * inner)."""
+def as_block(x, plan, dtype):
+    """x as a C-contiguous (outer, reduced, inner) array of `dtype` (see `layout`)."""
     perm, outer, red, inner = plan
     if perm is not None:
         x = np.transpose(x, perm)
-    x3 = np.ascontiguousarray(x, dtype=acc_dtype).reshape(outer, red, inner)
+    return np.ascontiguousarray(x, dtype=dtype).reshape(outer, red, inner)
+
+
+def sum_over(x, plan, acc_dtype):
+    """Sum of x over the reduced block of `plan` (from `layout`), shaped (outer * inner)."""
+    x3 = as_block(x, plan, acc_dtype)
+    if x3.size <= small.REDUCE_MAX_SIZE:
+        return small.reduce_block(small.SUM, x3, acc_dtype)
+    _, outer, red, inner = plan
     big = x3.size >= PARALLEL_THRESHOLD
     if inner == 1 and outer == 1 and big:
         # One long row: sum `chunks` contiguous pieces in parallel (each a vectorised row
@@ -145,9 +156,10 @@ def _make_factory(op_type, is_mean):
     return factory
 
 
-def _ufunc_factory(op_type, ufunc):
-    """Prod/Max/Min of float32/float64 as one ufunc reduction (empty Max/Min fall back to the
-    reference, which fills with the identity TF uses)."""
+def _ufunc_factory(op_type, ufunc, kind):
+    """Prod/Max/Min of float32/float64: the strict kernel of `small` up to its size limit, one
+    ufunc reduction above (empty Max/Min fall back to the reference, which fills with the
+    identity TF uses)."""
     fallback = reference.REFERENCE[op_type]
 
     def factory(node, state):
@@ -161,6 +173,9 @@ def _ufunc_factory(op_type, ufunc):
             axes, block, out_shape = memo.get(x, axes)
             if block is None:
                 return fallback(attrs, x, axes)
+            if x.size <= small.REDUCE_MAX_SIZE:
+                out = small.reduce_block(kind, as_block(x, block, dtype), dtype)
+                return (out.reshape(out_shape),)
             out = ufunc.reduce(x, axis=axes, keepdims=attrs["keep_dims"])
             return (out if type(out) is np.ndarray else np.asarray(out, dtype=dtype),)
         return run
@@ -169,6 +184,6 @@ def _ufunc_factory(op_type, ufunc):
 
 registry.register("Sum")(_make_factory("Sum", False))
 registry.register("Mean")(_make_factory("Mean", True))
-registry.register("Prod")(_ufunc_factory("Prod", np.multiply))
-registry.register("Max")(_ufunc_factory("Max", np.maximum))
-registry.register("Min")(_ufunc_factory("Min", np.minimum))
+registry.register("Prod")(_ufunc_factory("Prod", np.multiply, small.PROD))
+registry.register("Max")(_ufunc_factory("Max", np.maximum, small.MAX))
+registry.register("Min")(_ufunc_factory("Min", np.minimum, small.MIN))

@@ -1,0 +1,203 @@
+"""How each op is written into a whole-plan function (see `plan_jit`).
+
+An emitter `emit(ctx, step)` writes numba code computing the step's outputs from its inputs,
+whose shapes and dtypes are the traced ones (`ctx.shape`, `ctx.dtype`) and whose values are
+known when they depend on shapes and constants only (`ctx.const`). It raises `Ineligible` for
+anything it cannot write with the same arithmetic as the op's per-op CPU kernel: the per-op
+kernel and the emitted code must agree bit for bit, since a run may take either path.
+"""
+
+import numpy as np
+
+from graphflow.kernels import checks
+from graphflow.kernels.cpu import fused_codegen
+from graphflow.kernels.cpu import reduction
+from graphflow.kernels.cpu import small
+
+EMITTERS = {}
+FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+class Ineligible(Exception):
+    """The plan (or this step of it) cannot be compiled as one function."""
+
+
+def emitter(*op_types):
+    def wrap(fn):
+        for op_type in op_types:
+            EMITTERS[op_type] = fn
+        return fn
+    return wrap
+
+
+def _require(condition, why):
+    if not condition:
+        raise Ineligible(why)
+
+
+def _float_op(ctx, step):
+    """The common dtype of a float op's inputs and outputs."""
+    dtypes = {ctx.dtype(s) for s in step.ins + step.outs}
+    _require(len(dtypes) == 1 and next(iter(dtypes)) in FLOATS, "not a float op")
+    return next(iter(dtypes))
+
+
+# ---------------------------------------------------------------- elementwise
+# Ops whose numpy kernels round exactly as these scalar expressions do (correctly rounded
+# IEEE operations only: no transcendental functions, whose numpy and numba versions differ).
+_EXACT_TEMPLATES = {t: fused_codegen.UNARY.get(t) or fused_codegen.BINARY.get(t) for t in (
+    "AddV2", "Sub", "Mul", "RealDiv", "Maximum", "Minimum", "SquaredDifference",
+    "Neg", "Abs", "Square", "Sqrt", "Relu")}
+_EXACT_TEMPLATES["Add"] = fused_codegen.BINARY["AddV2"]
+_EXACT_TEMPLATES["BiasAdd"] = fused_codegen.BINARY["AddV2"]
+_EXACT_TEMPLATES["ReluGrad"] = "{a} * (_T(1) if {b} > _T(0) else _T(0))"
+
+
+@emitter(*_EXACT_TEMPLATES)
+def _elementwise(ctx, step):
+    dtype = _float_op(ctx, step)
+    op = step.op
+    if op.type == "BiasAdd":
+        _require(op._attrs.get("data_format", b"NHWC") in (b"NHWC", "NHWC"), "BiasAdd NCHW")
+    out = step.outs[0]
+    shape = ctx.shape(out)
+    operands = [ctx.element(slot, shape) for slot in step.ins]
+    names = {"a": operands[0], "b": operands[-1]}
+    expr = _EXACT_TEMPLATES[op.type].format(**names).replace("_T(", f"np.{dtype.name}(")
+    expr = expr.replace("fm.", "_fm.")
+    name = ctx.allocate(out)
+    ctx.loop(shape, f"{name}[{ctx.index(shape)}] = {expr}")
+
+
+# ---------------------------------------------------------------- reductions
+_KINDS = {"Sum": small.SUM, "Mean": small.SUM, "Prod": small.PROD, "Max": small.MAX,
+          "Min": small.MIN}
+
+
+@emitter(*_KINDS)
+def _reduce(ctx, step):
+    op = step.op
+    x_slot, axes_slot = step.ins
+    dtype = ctx.dtype(x_slot)
+    _require(dtype in FLOATS and ctx.dtype(step.outs[0]) == dtype, "not a float reduction")
+    axes = ctx.const(axes_slot)
+    _require(axes is not None, "reduction axes computed at run time")
+    shape = ctx.shape(x_slot)
+    size = int(np.prod(shape, dtype=np.int64))
+    _require(0 < size <= small.REDUCE_MAX_SIZE, "reduction size outside the strict kernels")
+    try:
+        norm = checks.axes_in_range(axes, len(shape))
+    except Exception as err:  # noqa: BLE001 - the per-op kernel reports it
+        raise Ineligible("bad axes") from err
+    _require(bool(norm), "empty axes")
+    perm, outer, red, inner = reduction.layout(shape, norm)
+    src = ctx.name(x_slot)
+    if perm is not None:
+        src = f"np.ascontiguousarray(np.transpose({src}, {tuple(perm)}))"
+    kind = _KINDS[op.type]
+    total = ctx.temp()
+    identity = repr(small.IDENTITY[kind]).replace("inf", "np.inf")
+    if inner == 1:
+        ctx.line(f"{total} = np.full(({outer},), {identity}, np.{dtype.name})")
+        ctx.line(f"_small.reduce_rows({kind}, {src}.reshape(({outer}, {red})), {total})")
+    else:
+        ctx.line(f"{total} = np.full(({outer}, {inner}), {identity}, np.{dtype.name})")
+        ctx.line(f"_small.reduce_middle({kind}, {src}.reshape(({outer}, {red}, {inner})), "
+                 f"{total})")
+    if op.type == "Mean":
+        ctx.line(f"{total} = {total} / np.{dtype.name}({red})")
+    ctx.bind(step.outs[0], f"{total}.reshape({ctx.shape(step.outs[0])})", fresh=True)
+
+
+# ---------------------------------------------------------------- matrices and layout
+@emitter("MatMul")
+def _matmul(ctx, step):
+    dtype = _float_op(ctx, step)
+    a, b = step.ins
+    ta, tb = step.op._attrs["transpose_a"], step.op._attrs["transpose_b"]
+    sa, sb = ctx.shape(a), ctx.shape(b)
+    _require(len(sa) == 2 and len(sb) == 2, "not a matrix product")
+    _require(sa[0] * sa[1] * sb[1 - tb] <= small.MATMUL_MAX_WORK, "matrix product too large")
+    out = ctx.temp()
+    ctx.line(f"{out} = np.zeros({ctx.shape(step.outs[0])}, np.{dtype.name})")
+    ctx.line(f"_small.matmul({ctx.name(a)}{'.T' if ta else ''}, "
+             f"{ctx.name(b)}{'.T' if tb else ''}, {out})")
+    ctx.bind(step.outs[0], out, fresh=True)
+
+
+@emitter("Transpose")
+def _transpose(ctx, step):
+    perm = ctx.const(step.ins[1])
+    _require(perm is not None, "permutation computed at run time")
+    x = step.ins[0]
+    _require(len(ctx.shape(x)) == perm.size, "bad permutation")
+    perm = tuple(int(p) % max(perm.size, 1) for p in perm.reshape(-1))
+    ctx.bind(step.outs[0], f"np.ascontiguousarray(np.transpose({ctx.name(x)}, {perm}))",
+             fresh=True)
+
+
+@emitter("Reshape", "ExpandDims", "Squeeze")
+def _reshape(ctx, step):
+    for slot in step.ins[1:]:
+        _require(ctx.const(slot) is not None, "shape computed at run time")
+    ctx.bind(step.outs[0], f"{ctx.name(step.ins[0])}.reshape({ctx.shape(step.outs[0])})",
+             fresh=False)
+
+
+@emitter("Identity", "StopGradient", "Snapshot", "PlaceholderWithDefault")
+def _identity(ctx, step):
+    ctx.bind(step.outs[0], ctx.name(step.ins[0]), fresh=False)
+
+
+@emitter("Cast")
+def _cast(ctx, step):
+    src, dst = ctx.dtype(step.ins[0]), ctx.dtype(step.outs[0])
+    _require(dst in FLOATS and src.kind in "fiub", "cast to a non-float type")
+    ctx.bind(step.outs[0], f"{ctx.name(step.ins[0])}.astype(np.{dst.name})", fresh=True)
+
+
+@emitter("AddN")
+def _add_n(ctx, step):
+    _float_op(ctx, step)
+    shapes = {ctx.shape(s) for s in step.ins}
+    _require(len(shapes) == 1, "AddN of different shapes")
+    out = ctx.temp()
+    ctx.line(f"{out} = {ctx.name(step.ins[0])}.copy()")
+    for slot in step.ins[1:]:
+        ctx.line(f"{out} += {ctx.name(slot)}")
+    ctx.bind(step.outs[0], out, fresh=True)
+
+
+# ---------------------------------------------------------------- optimizer updates
+def _apply(ctx, step, grad, call):
+    """An Apply* step: `call` updates the variable's buffer in place; the output is the
+    variable itself."""
+    var = step.ins[0]
+    _require(ctx.is_variable(var), "update of something that is not a variable")
+    _require(ctx.shape(var) == ctx.shape(grad), "update shape mismatch")
+    ctx.line(call)
+    ctx.bind(step.outs[0], ctx.name(var), fresh=False)
+
+
+def _scalar(ctx, slot, dtype):
+    _require(ctx.shape(slot) == () and ctx.dtype(slot) == dtype, "hyper-parameter not a scalar")
+    return f"{ctx.name(slot)}[()]"
+
+
+@emitter("ApplyGradientDescent")
+def _apply_gradient_descent(ctx, step):
+    dtype = _float_op(ctx, step)
+    var, alpha, delta = step.ins
+    _apply(ctx, step, delta, f"_training._sgd({ctx.name(var)}, {ctx.name(delta)}, "
+                      f"np.{dtype.name}({_scalar(ctx, alpha, dtype)}))")
+
+
+@emitter("ApplyMomentum")
+def _apply_momentum(ctx, step):
+    dtype = _float_op(ctx, step)
+    var, accum, lr, grad, mom = step.ins
+    _require(ctx.is_variable(accum) and ctx.shape(accum) == ctx.shape(var), "bad accumulator")
+    nesterov = bool(step.op._attrs["use_nesterov"])
+    _apply(ctx, step, grad, f"_training._momentum({ctx.name(var)}, {ctx.name(accum)}, "
+                      f"{ctx.name(grad)}, {_scalar(ctx, lr, dtype)}, "
+                      f"{_scalar(ctx, mom, dtype)}, {nesterov})")
