@@ -16,7 +16,8 @@ DATA = pathlib.Path(__file__).resolve().parent.parent / "examples" / "data" / "b
 
 
 def load():
-    rows = list(csv.reader(open(DATA)))[1:]
+    with open(DATA, encoding="utf-8") as f:
+        rows = list(csv.reader(f))[1:]
     x = np.array([[float(r[0]), float(r[1])] for r in rows], dtype=np.float32)
     y = np.array([float(r[2]) for r in rows], dtype=np.float32)
     return x, y

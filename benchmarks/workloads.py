@@ -49,7 +49,11 @@ def _session_case(lib, build, feeds_fn, calls):
     run()  # warm-up: plan compilation and JIT happen here, not in the timing
     if lib.__name__ == "graphflow":
         from graphflow.kernels.cpu import fusion
-        fusion.wait()  # fused kernels compile in the background: finish before timing
+        from graphflow.kernels.cpu import plan_jit
+        # Fused kernels and whole-plan functions compile in the background (or load from
+        # the disk cache): finish before timing.
+        fusion.wait()
+        plan_jit.wait()
     return Case(run=run, calls=calls)
 
 

@@ -21,6 +21,8 @@ def execute(plan, feed_values):
     plan.runs += 1
     if plan.runs == plan_jit.TRIGGER_RUNS and plan_jit.ENABLED:
         return plan_jit.trace(plan, feed_values)
+    if plan.jit_pending is not None:
+        plan.jit_pending.poll()
     for _ in range(len(plan.steps) + 1):
         run = plan.compiled
         if run is None:

@@ -85,6 +85,7 @@ class Plan:
         self.compiled = None  # the generated run function (executor.compile_plan), lazily
         self.runs = 0
         self.fast = None      # the whole-plan function's wrapper (kernels/cpu/plan_jit)
+        self.jit_pending = None  # its compile, while in progress
         self.fetch_may_alias = [_may_alias_state(t) for t in fetches]
 
 

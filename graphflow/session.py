@@ -64,6 +64,7 @@ class BaseSession:
         self._plans = {}
         self._mappers = {}
         self._converters = {}
+        self._signatures = {}  # (fetch key, feed keys) -> _RunSignature: repeated runs
         self._default_ctx = None
         _apply_thread_config(self._config)
 
@@ -108,6 +109,7 @@ class BaseSession:
             device.release()
         self._plans.clear()
         self._mappers.clear()
+        self._signatures.clear()
         self._state.clear()
 
     def __del__(self):
@@ -139,6 +141,19 @@ class BaseSession:
             InvalidArgumentError: an unfed placeholder or bad runtime value.
             FailedPreconditionError: an uninitialized variable.
         """
+        signature_key = None
+        if options is None and run_metadata is None:
+            kind = type(fetches)
+            fetch_key = fetches if kind in _ELEMENT_TYPES else \
+                (kind, tuple(fetches)) if kind is list or kind is tuple else None
+            if fetch_key is not None and (feed_dict is None or type(feed_dict) is dict):
+                signature_key = (fetch_key, tuple(feed_dict) if feed_dict else ())
+                try:
+                    signature = self._signatures.get(signature_key)
+                except TypeError:  # unhashable fetches (nested lists, dicts): not cached
+                    signature = signature_key = None
+                if signature is not None:
+                    return signature(feed_dict)
         mapper = self._mapper(fetches)
         feed_tensors, feed_values = self._process_feeds(feed_dict)
         tracer = None
@@ -147,6 +162,8 @@ class BaseSession:
             tracer = tracing.tracer_for(options, run_metadata)
         results = self._run_flat(mapper.tensors, mapper.targets, feed_tensors, feed_values,
                                  mapper.key, tracer)
+        if signature_key is not None:
+            self._signatures[signature_key] = _RunSignature(self, mapper, feed_dict)
         return mapper.build(results)
 
     def _mapper(self, fetches):
@@ -244,6 +261,43 @@ class InteractiveSession(BaseSession):
         if ctx is not None:
             ctx.__exit__(None, None, None)
         super().close()
+
+
+class _RunSignature:
+    """A repeated `Session.run` signature (same fetches, same feed keys in the same order)
+    resolved once: its converters, feed order, plan and result builder, so the run does no
+    fetch mapping, feed-key lookups or plan lookup."""
+
+    __slots__ = ("session", "plan", "converters", "order", "build")
+
+    def __init__(self, session, mapper, feed_dict):
+        self.session = session
+        tensors = [k if type(k) is graph_lib.Tensor and k.graph is session._graph else
+                   _feed_tensor(session._graph, k) for k in (feed_dict or ())]
+        self.converters = [session._feed_converter(t) for t in tensors]
+        order = sorted(range(len(tensors)),
+                       key=lambda i: (tensors[i].op._id, tensors[i].value_index))
+        self.order = None if order == list(range(len(order))) else order
+        self.plan = session._plans[(mapper.key, tuple(tensors[i] for i in order))]
+        self.build = mapper.build_function()
+
+    def __call__(self, feed_dict):
+        if feed_dict:
+            values = [c(v) for c, v in zip(self.converters, feed_dict.values())]
+            if self.order is not None:
+                values = [values[i] for i in self.order]
+        else:
+            values = []
+        plan = self.plan
+        if self.session._closed:
+            raise RuntimeError("Attempted to use a closed Session.")
+        fast = plan.fast
+        if fast is not None:
+            results = fast(values)
+            if results is not None:
+                return self.build(results)
+        values = executor.execute(plan, values)
+        return self.build([to_user(v, a) for v, a in zip(values, plan.fetch_may_alias)])
 
 
 def to_user(value, may_alias):
@@ -405,6 +459,19 @@ class _FetchMapper:
 
     def build(self, results):
         return self._build(self._structure, results)
+
+    def build_function(self):
+        """`build`, specialised for the common structures (one element, a flat list)."""
+        structure = self._structure
+        if structure[0] == "leaf":
+            index = structure[1]
+            return (lambda results: None) if index is None else (lambda results: results[index])
+        if structure[0] in (list, tuple) and all(n[0] == "leaf" for n in structure[1]):
+            kind, indices = structure[0], [n[1] for n in structure[1]]
+            if kind is list and indices == list(range(len(self.tensors))):
+                return lambda results: results
+            return lambda results: kind([None if i is None else results[i] for i in indices])
+        return self.build
 
     def _build(self, node, results):
         kind = node[0]

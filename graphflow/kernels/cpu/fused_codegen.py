@@ -133,6 +133,23 @@ def source_key(source):
     return hashlib.sha256(source.encode()).hexdigest()[:24]
 
 
+def write_module(source, kind="fused"):
+    """Writes `source` to the cache directory of `kind` (once); returns its path.
+
+    Raises:
+        OSError: the cache directory cannot be written.
+    """
+    directory = cache_dir(kind)
+    path = os.path.join(directory, f"{source_key(source)}.py")
+    if not os.path.exists(path):
+        os.makedirs(directory, exist_ok=True)
+        temp = f"{path}.{os.getpid()}.tmp"
+        with open(temp, "w", encoding="utf-8") as f:
+            f.write(source)
+        os.replace(temp, path)  # atomic: a concurrent writer leaves the same complete text
+    return path
+
+
 def load_module(source, kind="fused"):
     """Writes `source` to the cache directory of `kind` (once) and imports it.
 
@@ -143,20 +160,11 @@ def load_module(source, kind="fused"):
     Raises:
         OSError: the cache directory cannot be written.
     """
-    key = source_key(source)
-    name = f"graphflow_{kind}_{key}"
+    name = f"graphflow_{kind}_{source_key(source)}"
     module = sys.modules.get(name)
     if module is not None:
         return module
-    directory = cache_dir(kind)
-    path = os.path.join(directory, f"{key}.py")
-    if not os.path.exists(path):
-        os.makedirs(directory, exist_ok=True)
-        temp = f"{path}.{os.getpid()}.tmp"
-        with open(temp, "w", encoding="utf-8") as f:
-            f.write(source)
-        os.replace(temp, path)  # atomic: a concurrent writer leaves the same complete text
-    spec = importlib.util.spec_from_file_location(name, path)
+    spec = importlib.util.spec_from_file_location(name, write_module(source, kind))
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     sys.modules[name] = module

@@ -11,8 +11,10 @@ dtypes of its feeds and variables:
   feeds and the variables' buffers, which returns the fetched values.
 
 The source depends only on the specialised computation (never on node names) and is cached on
-disk (`$GRAPHFLOW_CACHE_DIR/plans`), so numba compiles it once per machine; compiling happens
-in a background thread while the op-by-op plan keeps serving runs. Once ready, a run whose
+disk (`$GRAPHFLOW_CACHE_DIR/plans`), so numba compiles it once per machine: a first compile
+runs in a subprocess while the op-by-op plan keeps serving runs (each run polls it), then the
+plan loads the result from the cache; a cached function (~10 ms to load) is loaded by the
+traced run itself. Once ready, a run whose
 feeds and variables have the traced shapes calls the function (no errstate, no per-op calls);
 any other run (new shapes, an uninitialised variable, a non-contiguous feed) takes the op-by-op
 plan, which raises the usual errors. A plan qualifies when every value has at most
@@ -21,7 +23,11 @@ uses the same strict kernels (`small.py`, the optimizer loops) as the per-op ker
 are bit-identical whichever path a run takes.
 """
 
-import hashlib
+import contextlib
+import json
+import os
+import subprocess
+import sys
 import threading
 import warnings
 
@@ -29,21 +35,23 @@ import numba
 import numpy as np
 
 from graphflow.kernels.cpu import fused_codegen
+from graphflow.kernels.cpu import plan_jit_codegen
 from graphflow.kernels.cpu import plan_jit_ops
 from graphflow.kernels.cpu.plan_jit_ops import Ineligible
 
 ENABLED = True
 TRIGGER_RUNS = 5            # a plan is traced on this run (earlier runs go op by op)
 MAX_ELEMENTS = 1 << 14      # larger values: the op-by-op kernels (parallel, BLAS) are better
-BACKGROUND_COMPILE = True   # False: the traced run waits for the compile (tests)
+BACKGROUND_COMPILE = True   # False: the traced run compiles in-process and waits (tests)
 
 # Ops whose outputs depend only on their inputs' shapes.
 SHAPE_ONLY = frozenset({"Shape", "ShapeN", "Rank", "Size", "ZerosLike", "OnesLike"})
 VARIABLE_OPS = frozenset({"VariableV2"})
 
-_THREADS = []
+MAX_COMPILERS = 1           # compiling subprocesses at a time (each holds ~200 MB)
+
+_PENDING = []               # _Specialised waiting for (or in) a compiling subprocess
 _LOCK = threading.Lock()
-_HELPERS = ("small.py", "training.py", "fast_math.py", "plan_jit_ops.py")
 
 
 def trace(plan, feed_values):
@@ -62,23 +70,46 @@ def trace(plan, feed_values):
         specialised = _Specialised(plan, values)
     except Ineligible:
         return fetched
-    except Exception as err:  # noqa: BLE001 - an optimisation must never fail a run
+    except Exception as err:
         _warn(plan, err)
         return fetched
-    if BACKGROUND_COMPILE:
-        thread = threading.Thread(target=specialised.install, name="graphflow-plan-jit",
-                                  daemon=True)
-        _THREADS.append(thread)
-        thread.start()
+    if BACKGROUND_COMPILE and not _on_disk(specialised.source):
+        plan.jit_pending = specialised
+        _PENDING.append(specialised)
+        specialised.poll()
     else:
         specialised.install()
     return fetched
 
 
+def _on_disk(source):
+    """Whether numba's cache already holds this source's function (then loading it takes
+    ~10 ms, and the traced run does it at once)."""
+    key = fused_codegen.source_key(source)
+    directory = os.path.join(fused_codegen.cache_dir("plans"), "__pycache__")
+    try:
+        return any(n.startswith(f"{key}.") and n.endswith(".nbi") for n in os.listdir(directory))
+    except OSError:
+        return False
+
+
 def wait():
-    """Blocks until every background plan compile started so far has finished."""
-    while _THREADS:
-        _THREADS.pop().join()
+    """Blocks until every plan compile started so far has finished and been installed."""
+    while _PENDING:
+        _PENDING[0].poll(block=True)
+
+
+def compile_file(path, signature):
+    """Entry point of the compiling subprocess: compiles the module at `path` for `signature`
+    (JSON [[dtype, ndim], ...]) into numba's disk cache."""
+    with open(path, encoding="utf-8") as f:
+        source = f.read()
+    fused_codegen.load_module(source, "plans").plan.compile(_signature(json.loads(signature)))
+
+
+def _signature(arguments):
+    """numba types of C-contiguous arrays from [[dtype name, ndim], ...]."""
+    return tuple(numba.types.Array(numba.from_dtype(np.dtype(d)), n, "C") for d, n in arguments)
 
 
 def _warn(plan, err):
@@ -117,14 +148,20 @@ class _Specialised:
             else:
                 body.append(step)
         self._check_sizes()
-        self.ctx = _Context(self)
+        body = _live(body, plan.fetch_slots)
+        self.ctx = plan_jit_codegen.Context(self, body, plan.fetch_slots)
         for step in body:
             emit = plan_jit_ops.EMITTERS.get(step.op.type)
             if emit is None:
                 raise Ineligible(f"no emitter for {step.op.type}")
+            if step.op._op_def.stateful:
+                self.ctx.flush()  # pending expressions read buffers this step may update
             emit(self.ctx, step)
-        self.signature = tuple(_arg_type(self.arg_value(s)) for s in self.ctx.params)
-        self.source, self.returned = self.ctx.source(plan.fetch_slots, self.signature)
+        self.ctx.flush()
+        self.arguments = [[self.arg_value(s).dtype.name, self.arg_value(s).ndim]
+                          for s in self.ctx.params]
+        self.source, self.returned = self.ctx.source(plan.fetch_slots, self.arguments)
+        self.process = None
 
     def _check_sizes(self):
         for slot in range(len(self.values)):
@@ -136,16 +173,57 @@ class _Specialised:
             if value.size > MAX_ELEMENTS:
                 raise Ineligible("a value is too large")
 
+    def poll(self, block=False):
+        """Starts the compiling subprocess when fewer than MAX_COMPILERS run; when it has
+        finished (or `block`: once it finishes), loads its result into the plan."""
+        if self.process is None:
+            if sum(p.process is not None for p in _PENDING) >= MAX_COMPILERS and not block:
+                return
+            self._start()
+        if self.process.poll() is None and not block:
+            return
+        returncode = self.process.wait()
+        self.plan.jit_pending = None
+        _PENDING.remove(self)
+        if returncode == 0:
+            with contextlib.suppress(OSError):
+                os.remove(self.log)
+            self.install()
+        else:
+            _warn(self.plan, RuntimeError(f"the compiling process exited with {returncode}: "
+                                          f"{self._log_tail()}"))
+
+    def _start(self):
+        """Compiles in another process: a compile in a thread of this one would fight the
+        run loop for the GIL and slow both; the subprocess leaves the function in numba's disk
+        cache, from which `install` loads it."""
+        path = fused_codegen.write_module(self.source, "plans")
+        self.log = f"{path}.{os.getpid()}.log"
+        env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p))
+        code = ("import sys; from graphflow.kernels.cpu import plan_jit; "
+                "plan_jit.compile_file(sys.argv[1], sys.argv[2])")
+        with open(self.log, "wb") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, "-c", code, path, json.dumps(self.arguments)], env=env,
+                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=log)
+
+    def _log_tail(self):
+        try:
+            with open(self.log, encoding="utf-8", errors="replace") as f:
+                return f.read()[-500:]
+        except OSError:
+            return "no log"
+
     def install(self):
-        """Compiles (or loads) the function and switches the plan to it."""
+        """Compiles (or loads) the function in this process and switches the plan to it."""
         try:
             with _LOCK:  # plans of equal source share the module and its one signature
                 function = fused_codegen.load_module(self.source, "plans").plan
                 if not function.signatures:
-                    function.compile(self.signature)
+                    function.compile(_signature(self.arguments))
                     function.disable_compile()
             self.plan.fast = self._wrapper(function)
-        except Exception as err:  # noqa: BLE001 - the plan keeps running op by op
+        except Exception as err:
             _warn(self.plan, err)
 
     def arg_value(self, slot):
@@ -186,135 +264,18 @@ class _Specialised:
                 namespace[f"_c{slot}"] = self.values[slot]
                 out.append(f"_to_user(_c{slot}, True)")
         lines.append(f"    return [{', '.join(out)}]")
-        exec(compile("\n".join(lines) + "\n", f"<graphflow plan wrapper {id(plan):#x}>",  # noqa: S102
+        exec(compile("\n".join(lines) + "\n", f"<graphflow plan wrapper {id(plan):#x}>",
                      "exec"), namespace)
         return namespace["fast"]
 
 
-def _arg_type(value):
-    return numba.typeof(value).copy(layout="C", readonly=False)
-
-
-class _Context:
-    """What emitters write with: names, traced shapes/dtypes, known values, code lines."""
-
-    def __init__(self, specialised):
-        self.s = specialised
-        self.names = {}
-        self.fresh = set()      # slots holding arrays allocated by the function itself
-        self.params = []
-        self.constants = []
-        self.lines = []
-        self.temps = 0
-
-    # -- what is known about a slot
-    def _value(self, slot):
-        return self.s.arg_value(slot)
-
-    def shape(self, slot):
-        return tuple(self._value(slot).shape)
-
-    def dtype(self, slot):
-        return self._value(slot).dtype
-
-    def const(self, slot):
-        return np.asarray(self.s.values[slot]) if slot in self.s.det else None
-
-    def is_variable(self, slot):
-        return slot in self.s.variables
-
-    # -- names
-    def name(self, slot):
-        name = self.names.get(slot)
-        if name is None:
-            if slot in self.s.det:
-                name = f"_k{slot}"
-                self.constants.append((name, np.asarray(self.s.values[slot]).copy(order="C")))
-            else:  # a feed or a variable's buffer: a parameter
-                name = f"s{slot}"
-                self.params.append(slot)
-            self.names[slot] = name
-        return name
-
-    def temp(self):
-        self.temps += 1
-        return f"t{self.temps}"
-
-    # -- code
-    def line(self, text):
-        self.lines.append(f"    {text}")
-
-    def bind(self, slot, expr, fresh=True):
-        """`s<slot> = expr`; `fresh`: the array is the function's own (not a view of a
-        parameter, a constant or another slot)."""
-        self.names[slot] = f"s{slot}"
-        self.line(f"s{slot} = {expr}")
-        if fresh:
-            self.fresh.add(slot)
-
-    def allocate(self, slot):
-        self.bind(slot, f"np.empty({self.shape(slot)}, np.{self.dtype(slot).name})")
-        return self.names[slot]
-
-    @staticmethod
-    def index(shape):
-        return ", ".join(f"i{k}" for k in range(len(shape))) if shape else "()"
-
-    def element(self, slot, out_shape):
-        """The element of `slot` at the loop index over `out_shape` (numpy broadcasting)."""
-        shape = self.shape(slot)
-        if not shape:
-            return f"{self.name(slot)}[()]"
-        offset = len(out_shape) - len(shape)
-        index = ["0" if d == 1 and out_shape[offset + k] != 1 else f"i{offset + k}"
-                 for k, d in enumerate(shape)]
-        return f"{self.name(slot)}[{', '.join(index)}]"
-
-    def loop(self, shape, statement):
-        for k, d in enumerate(shape):
-            self.line("    " * k + f"for i{k} in range({d}):")
-        self.line("    " * len(shape) + statement)
-
-    def source(self, fetch_slots, signature):
-        """(module text, {fetched slot: index in the returned tuple})."""
-        returned = {}
-        results = []
-        for slot in fetch_slots:
-            if slot in returned or slot in self.s.det or slot in self.s.variables:
-                continue
-            if slot not in self.names:  # a feed fetched back: the wrapper returns it
-                continue
-            returned[slot] = len(results)
-            name = self.names[slot]
-            results.append(name if slot in self.fresh else f"{name}.copy()")
-        header = ["# generated by graphflow.kernels.cpu.plan_jit; do not edit",
-                  f"# helpers {_helpers_stamp()}", f"# signature {signature}", "import numba", "import numpy as np",
-                  "from graphflow.kernels.cpu import fast_math as _fm",
-                  "from graphflow.kernels.cpu import small as _small",
-                  "from graphflow.kernels.cpu import training as _training", ""]
-        for name, value in self.constants:
-            header.append(f"{name} = np.frombuffer(bytes.fromhex('{value.tobytes().hex()}'), "
-                          f"np.{value.dtype.name}).reshape({value.shape})")
-        params = ", ".join(f"s{s}" for s in self.params)
-        body = self.lines + [f"    return ({''.join(r + ', ' for r in results)})"]
-        text = header + ["", "", '@numba.njit(cache=True, nogil=True, error_model="numpy")',
-                         f"def plan({params}):", *body, ""]
-        return "\n".join(text), returned
-
-
-_STAMP = None
-
-
-def _helpers_stamp():
-    """A digest of the modules the generated code calls: numba's cache of a generated module
-    does not see their changes, so they are part of the source (and of its file name)."""
-    global _STAMP
-    if _STAMP is None:
-        import os
-        digest = hashlib.sha256()
-        directory = os.path.dirname(__file__)
-        for name in _HELPERS:
-            with open(os.path.join(directory, name), "rb") as f:
-                digest.update(f.read())
-        _STAMP = digest.hexdigest()[:16]
-    return _STAMP
+def _live(body, fetch_slots):
+    """The steps of `body` that change state or compute something fetched or used by
+    another live step (gradients of constants, for example, are computed for nothing)."""
+    needed = set(fetch_slots)
+    live = []
+    for step in reversed(body):
+        if step.op._op_def.stateful or needed.intersection(step.outs):
+            live.append(step)
+            needed.update(step.ins)
+    return live[::-1]

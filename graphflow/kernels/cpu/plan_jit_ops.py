@@ -61,12 +61,12 @@ def _elementwise(ctx, step):
         _require(op._attrs.get("data_format", b"NHWC") in (b"NHWC", "NHWC"), "BiasAdd NCHW")
     out = step.outs[0]
     shape = ctx.shape(out)
-    operands = [ctx.element(slot, shape) for slot in step.ins]
+    template = _EXACT_TEMPLATES[op.type]
+    operands = [ctx.element(slot, shape, inline=template.count("{" + key + "}") == 1)
+                for slot, key in zip(step.ins, "ab")]
     names = {"a": operands[0], "b": operands[-1]}
-    expr = _EXACT_TEMPLATES[op.type].format(**names).replace("_T(", f"np.{dtype.name}(")
-    expr = expr.replace("fm.", "_fm.")
-    name = ctx.allocate(out)
-    ctx.loop(shape, f"{name}[{ctx.index(shape)}] = {expr}")
+    expr = template.format(**names).replace("_T(", f"np.{dtype.name}(").replace("fm.", "_fm.")
+    ctx.define(out, expr)
 
 
 # ---------------------------------------------------------------- reductions
@@ -87,7 +87,7 @@ def _reduce(ctx, step):
     _require(0 < size <= small.REDUCE_MAX_SIZE, "reduction size outside the strict kernels")
     try:
         norm = checks.axes_in_range(axes, len(shape))
-    except Exception as err:  # noqa: BLE001 - the per-op kernel reports it
+    except Exception as err:
         raise Ineligible("bad axes") from err
     _require(bool(norm), "empty axes")
     perm, outer, red, inner = reduction.layout(shape, norm)
