@@ -8,6 +8,7 @@ import numpy as np
 
 from graphflow import devices
 from graphflow import errors
+from graphflow import inter_op
 from graphflow import placement as placement_lib
 from graphflow import transfers
 from graphflow.kernels import registry as kernel_registry
@@ -17,7 +18,7 @@ from graphflow.kernels.cpu import fusion
 class Step:
     """One node's execution: `outs = run(*[values[i] for i in ins])`, then free `frees`."""
 
-    __slots__ = ("op", "run", "ins", "outs", "frees", "jit_failed")
+    __slots__ = ("op", "run", "ins", "outs", "frees", "jit_failed", "members")
 
     def __init__(self, op, run, ins, outs):
         self.op = op
@@ -26,6 +27,7 @@ class Step:
         self.outs = outs
         self.frees = ()
         self.jit_failed = False
+        self.members = None  # the steps a parallel group runs (inter_op.py)
 
 
 class Plan:
@@ -86,6 +88,8 @@ class Plan:
         self.runs = 0
         self.fast = None      # the whole-plan function's wrapper (kernels/cpu/plan_jit)
         self.jit_pending = None  # its compile, while in progress
+        self.serial_steps = None  # `steps` before inter-op grouping (inter_op.py), if grouped
+        self.inter_op_threads = inter_op.pool_size(config)
         self.fetch_may_alias = [_may_alias_state(t) for t in fetches]
 
 

@@ -50,7 +50,8 @@ class RunTracer:
         self._buffers.update(_data_pointer(v) for v in feed_values if isinstance(v, np.ndarray))
         self._start_ns = time.time_ns()
         try:
-            return executor.execute_steps(plan, feed_values, on_step=self._on_step)
+            return executor.execute_steps(plan, feed_values, on_step=self._on_step,
+                                          steps=plan.serial_steps)
         finally:
             self._finish(plan)
 
@@ -77,7 +78,8 @@ class RunTracer:
             from graphflow.io import graph_def
             partition = metadata.partition_graphs.add()
             partition.versions.CopyFrom(graph_def.versions())
-            partition.node.extend(graph_def.node_def_of(step.op) for step in plan.steps)
+            partition.node.extend(graph_def.node_def_of(step.op)
+                                  for step in plan.serial_steps or plan.steps)
         target = self._run_metadata
         if isinstance(target, step_stats_pb2.RunMetadata):
             target.CopyFrom(metadata)

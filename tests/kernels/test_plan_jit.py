@@ -12,6 +12,10 @@ from graphflow.kernels.cpu import plan_jit
 
 @pytest.fixture(autouse=True)
 def _synchronous(monkeypatch, tmp_path):
+    _configure(monkeypatch, tmp_path)
+
+
+def _configure(monkeypatch, tmp_path):
     monkeypatch.setattr(plan_jit, "BACKGROUND_COMPILE", False)
     monkeypatch.setattr(plan_jit, "TRIGGER_RUNS", 2)
     monkeypatch.setenv("GRAPHFLOW_CACHE_DIR", str(tmp_path))
@@ -264,3 +268,43 @@ def test_source_is_cached_on_disk(monkeypatch, tmp_path):
     assert len(files) == 1
     text = files[0].read_text()
     assert "def plan(" in text and "reduce_rows" in text
+
+
+def test_first_compile_runs_in_a_subprocess_then_loads_from_disk(monkeypatch, tmp_path):
+    monkeypatch.setattr(plan_jit, "BACKGROUND_COMPILE", True)
+    x = tf.placeholder(tf.float32, [4])
+    y = tf.reduce_max(x * 3.0 - 1.0)
+    value = _sample(4, 8)
+    with tf.Session() as sess:
+        for _ in range(2):
+            sess.run(y, {x: value})
+        plan = _plans(sess)[0]
+        assert plan.fast is None and plan.jit_pending is not None  # compiling elsewhere
+        assert sess.run(y, {x: value}) == np.max(value * 3 - 1)  # op by op meanwhile
+        plan_jit.wait()
+        assert plan.fast is not None and plan.jit_pending is None
+        _op_by_op_only(monkeypatch)
+        assert sess.run(y, {x: value}) == np.max(value * 3 - 1)
+    monkeypatch.undo()
+    _configure(monkeypatch, tmp_path)
+    monkeypatch.setattr(plan_jit, "BACKGROUND_COMPILE", True)
+    with tf.Session() as sess:  # another session (or process): the cached function loads
+        for _ in range(2):
+            sess.run(y, {x: value})
+        assert _plans(sess)[0].fast is not None
+
+
+def test_a_failed_compile_warns_and_keeps_running_op_by_op(monkeypatch):
+    import shutil
+    import sys
+    monkeypatch.setattr(plan_jit, "BACKGROUND_COMPILE", True)
+    monkeypatch.setattr(sys, "executable", shutil.which("false"))
+    x = tf.placeholder(tf.float32, [4])
+    y = tf.reduce_sum(x * 2.0)
+    with tf.Session() as sess:
+        for _ in range(2):
+            sess.run(y, {x: np.ones(4, np.float32)})
+        with pytest.warns(RuntimeWarning, match="compiling process exited"):
+            plan_jit.wait()
+        assert _plans(sess)[0].fast is None
+        assert sess.run(y, {x: np.ones(4, np.float32)}) == 8.0

@@ -29,11 +29,13 @@ import os
 import subprocess
 import sys
 import threading
+import time
 import warnings
 
 import numba
 import numpy as np
 
+from graphflow import inter_op
 from graphflow.kernels.cpu import fused_codegen
 from graphflow.kernels.cpu import plan_jit_codegen
 from graphflow.kernels.cpu import plan_jit_ops
@@ -62,13 +64,20 @@ def trace(plan, feed_values):
     for slot, value in zip(plan.feed_slots, feed_values):
         values[slot] = value
 
+    durations = {}
+    clock = [time.perf_counter()]
+
     def record(step, results):
+        now = time.perf_counter()
+        durations[step] = now - clock[0]
+        clock[0] = now
         for slot, value in zip(step.outs, results):
             values[slot] = value
     fetched = executor.execute_steps(plan, feed_values, record, plan.unfused_steps)
     try:
         specialised = _Specialised(plan, values)
     except Ineligible:
+        inter_op.parallelise(plan, durations, plan.inter_op_threads)
         return fetched
     except Exception as err:
         _warn(plan, err)
