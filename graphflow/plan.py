@@ -11,6 +11,7 @@ from graphflow import errors
 from graphflow import inter_op
 from graphflow import placement as placement_lib
 from graphflow import transfers
+from graphflow.kernels import host_memory
 from graphflow.kernels import registry as kernel_registry
 from graphflow.kernels.cpu import fusion
 
@@ -68,8 +69,8 @@ class Plan:
             device = self.placement.get(op, _CPU) if self.placement else _CPU
             if device is not _CPU and _foldable(op, slot_of, folded):
                 device = _CPU  # computed once on the host at plan time, then copied once
-            ins = tuple(slot_of[t] if _stays(op, t) else moves.slot_on(slot_of[t], device, emit)
-                        for t in op._inputs)
+            ins = tuple(slot_of[t] if _stays(op, i) else moves.slot_on(slot_of[t], device, emit)
+                        for i, t in enumerate(op._inputs))
             step = _make_step(op, ins, slot_of, new_slot, state, folded, device)
             moves.produced(step.outs, device, op.name)
             emit(step)
@@ -99,12 +100,15 @@ _CPU = devices.get("CPU")
 _METADATA_OPS = frozenset({"Shape", "Size", "Rank", "ShapeN"})
 
 
-def _stays(op, tensor):
+def _stays(op, position):
     """Inputs read where they are: metadata-only ops read a device array's shape without a
-    copy, and int32 tensors (shapes, axes, sizes) live in host memory for every device, as
-    TF's GPU kernels declare them HostMemory."""
+    copy; int32 tensors (shapes, axes, sizes) live in host memory for every device, and so do
+    the other integer inputs that TF's GPU kernels declare HostMemory (kernels/host_memory)."""
     from graphflow import dtypes
-    return op.type in _METADATA_OPS or tensor.dtype.base_dtype == dtypes.int32
+    dtype = op._inputs[position].dtype.base_dtype
+    if op.type in _METADATA_OPS or dtype == dtypes.int32:
+        return True
+    return dtype.is_integer and host_memory.is_host_memory(op.type, position, len(op._inputs))
 
 
 def _foldable(op, slot_of, folded):

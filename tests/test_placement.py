@@ -78,8 +78,8 @@ class FakeGPU(devices.Device):
 def _unwrap(x):
     if isinstance(x, VariableSlot):
         return x
-    if isinstance(x, np.ndarray):  # only int32 (host-memory) arguments may stay on the host
-        assert x.dtype == np.int32, f"a host {x.dtype} array reached a GPU kernel"
+    if isinstance(x, np.ndarray):  # only integer (host-memory) arguments stay on the host
+        assert x.dtype in (np.int32, np.int64), f"a host {x.dtype} array reached a GPU kernel"
         return x
     assert isinstance(x, FakeArray), f"a host value reached a GPU kernel: {type(x)}"
     return x.value
@@ -107,7 +107,8 @@ def _fake_kernel(op_type):
 
 FAKE_OPS = ["MatMul", "AddV2", "Sub", "Mul", "Square", "Sum", "Mean", "Reshape", "Tile",
             "Identity", "VariableV2", "Assign", "ApplyGradientDescent", "NoOp", "Neg",
-            "BroadcastGradientArgs", "RealDiv", "FloorDiv", "Shape", "Fill", "Const"]
+            "BroadcastGradientArgs", "RealDiv", "FloorDiv", "Shape", "Fill", "Const",
+            "ConcatV2"]
 
 
 @pytest.fixture
@@ -161,3 +162,21 @@ def test_ops_without_gpu_kernel_soft_place_to_cpu(fake_gpu):
     with tf.Session() as sess:
         with pytest.raises(errors.InvalidArgumentError, match="no supported kernel for GPU"):
             sess.run(b)
+
+
+def test_shape_like_int64_arguments_stay_in_host_memory(fake_gpu):
+    with tf.device("/gpu:0"):
+        a = tf.constant([[1.0, 2.0]])
+        b = tf.placeholder(tf.float32, [1, 2])
+        axis = tf.placeholder(tf.int64, [])
+        joined = tf.concat([a, b], axis=axis)
+        total = tf.reduce_sum(joined, axis=tf.constant([1], tf.int64))
+    with tf.Session() as sess:
+        for fetch, axis_value, want in ((total, 0, [3.0, 7.0]),
+                                        (joined, 1, [[1.0, 2.0, 3.0, 4.0]])):
+            feeds = {b: [[3.0, 4.0]], axis: axis_value}
+            sess.run(fetch, feeds)  # plan compilation copies the constant `a` once
+            before = fake_gpu.to_device_count
+            np.testing.assert_array_equal(sess.run(fetch, feeds), want)
+            # Only the float feed goes to the device: the int64 axes stay on the host.
+            assert fake_gpu.to_device_count - before == 1

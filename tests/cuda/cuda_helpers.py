@@ -2,7 +2,7 @@
 
 The inputs of the node are computed by a CPU session (so Const axes, shapes etc. come along),
 then both kernels get them: the CPU kernel as numpy arrays, the GPU kernel as device arrays
-(inputs listed in `HOST_MEMORY_INPUTS` are passed as numpy arrays, as a placement pass keeps
+(inputs listed in `host_memory.HOST_MEMORY_INPUTS` are passed as numpy arrays, as a placement pass keeps
 them on the host).
 """
 
@@ -12,7 +12,7 @@ import pytest
 import graphflow as gf
 from graphflow import errors
 from graphflow.kernels import registry
-from graphflow.kernels.cuda import HOST_MEMORY_INPUTS
+from graphflow.kernels.host_memory import is_host_memory
 from graphflow.kernels.cuda import memory
 from graphflow.runtime_state import SessionState
 
@@ -25,8 +25,8 @@ def node_inputs(tensor, feed_dict=None):
 
 
 def gpu_args(op, values):
-    host = HOST_MEMORY_INPUTS.get(op.type, ())
-    return [v if i in host else memory.to_device(v) for i, v in enumerate(values)]
+    return [v if is_host_memory(op.type, i, len(values)) else memory.to_device(v)
+            for i, v in enumerate(values)]
 
 
 def run_gpu(op, values, state=None):

@@ -128,3 +128,11 @@ def test_one_hot_errors():
     indices = gf.placeholder(gf.int32, None)
     depth = gf.placeholder(gf.int32, [])
     assert_same_error(gf.one_hot(indices, depth), {indices: [0, 1], depth: -1})
+
+
+def test_int64_shape_arguments_work_from_host_memory():
+    x = _x()
+    axis = gf.placeholder(gf.int64, [])
+    for out in (gf.concat([x, -x], axis=axis), gf.reduce_sum(x, axis=gf.constant([2], gf.int64)),
+                gf.tile(x, gf.constant([1, 2, 1], gf.int64))):
+        assert_same_as_cpu(out, {x: A, axis: 1})

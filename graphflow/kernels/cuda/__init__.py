@@ -29,21 +29,11 @@ Design:
 Validation (shapes, axes, indices, label ranges) always happens on the host before a launch:
 CUDA kernels cannot bounds-check. Index tensors that live on the device are checked with one
 small device->host copy. Host-memory inputs (shapes, axes, sizes, TF's `HostMemory` inputs) may
-be passed either as numpy arrays or as device arrays; `HOST_MEMORY_INPUTS` lists them per op
-type so a placement pass can keep them on the host.
+be passed either as numpy arrays or as device arrays; `HOST_MEMORY_INPUTS`
+(graphflow/kernels/host_memory.py) lists them per op type, and plans keep them on the host.
 """
 
-HOST_MEMORY_INPUTS = {
-    "Sum": (1,), "Mean": (1,), "Max": (1,), "Min": (1,), "Prod": (1,), "Any": (1,),
-    "All": (1,), "ArgMax": (1,), "ArgMin": (1,), "Reshape": (1,), "Transpose": (1,),
-    "ExpandDims": (1,), "Fill": (0, 1), "Slice": (1, 2), "StridedSlice": (1, 2, 3),
-    "StridedSliceGrad": (0, 1, 2, 3), "Tile": (1,), "Pad": (1,), "PadV2": (1, 2),
-    "ReverseV2": (1,), "BroadcastTo": (1,), "GatherV2": (2,), "OneHot": (1,),
-    "Conv2DBackpropInput": (0,), "Conv2DBackpropFilter": (1,), "AvgPoolGrad": (0,),
-    "RandomUniform": (0,), "RandomStandardNormal": (0,), "TruncatedNormal": (0,),
-    "RandomUniformInt": (0, 1, 2), "Range": (0, 1, 2), "UnsortedSegmentSum": (2,),
-    "Split": (0,), "SplitV": (1, 2),
-}
+from graphflow.kernels.host_memory import HOST_MEMORY_INPUTS  # noqa: E402,F401
 
 from graphflow.kernels.cuda import elementwise  # noqa: E402,F401
 from graphflow.kernels.cuda import reduction  # noqa: E402,F401
