@@ -11,6 +11,7 @@ import numpy as np
 from graphflow.kernels import checks
 from graphflow.kernels import reference
 from graphflow.kernels import registry
+from graphflow.kernels.cpu import fast_math
 from graphflow.kernels.cpu import use_reference
 from graphflow.kernels.reference import math as ref_math
 
@@ -25,11 +26,15 @@ _FASTMATH = {"contract", "afn", "reassoc"}
 # reference kernels add broadcast checks, errstate and dtype coercion that cost microseconds
 # per call; the executor already runs under errstate(all="ignore")).
 UFUNC_UNARY = {
-    "Neg": np.negative, "Abs": np.abs, "Square": np.square, "Sqrt": np.sqrt, "Exp": np.exp,
-    "Expm1": np.expm1, "Log": np.log, "Log1p": np.log1p, "Sin": np.sin, "Cos": np.cos,
-    "Tan": np.tan, "Tanh": np.tanh, "Floor": np.floor, "Ceil": np.ceil, "Sign": np.sign,
+    "Neg": np.negative, "Abs": np.abs, "Square": np.square, "Sqrt": np.sqrt,
+    "Expm1": np.expm1, "Log1p": np.log1p, "Sin": np.sin, "Cos": np.cos,
+    "Tan": np.tan, "Floor": np.floor, "Ceil": np.ceil, "Sign": np.sign,
     "LogicalNot": np.logical_not,
 }
+# float32 exp/log/tanh/sigmoid of every size use `fast_math` (vectorised, a few ulp), as fused
+# kernels and whole-plan functions do, so a value does not depend on which path computed it;
+# other dtypes use these.
+TRANSCENDENTAL = {"Exp": np.exp, "Log": np.log, "Tanh": np.tanh, "Sigmoid": None}
 UFUNC_BINARY = {
     "AddV2": np.add, "Sub": np.subtract, "Mul": np.multiply, "Maximum": np.maximum,
     "Minimum": np.minimum, "Less": np.less, "LessEqual": np.less_equal, "Greater": np.greater,
@@ -39,7 +44,7 @@ UFUNC_BINARY = {
 FLOAT_ONLY_BINARY = {"RealDiv": np.true_divide}  # integer division needs zero checks
 
 use_reference(*(t for t in ref_math.UNARY if t not in UFUNC_UNARY and
-                t not in ("Sigmoid", "Rsqrt")))
+                t not in TRANSCENDENTAL and t != "Rsqrt"))
 use_reference(*(t for t in ref_math.BINARY if t not in UFUNC_BINARY and
                 t not in FLOAT_ONLY_BINARY and t != "SquaredDifference"))
 
@@ -145,7 +150,27 @@ def _flat_unary(serial, parallel, op_type):
     return factory
 
 
-registry.register("Sigmoid")(_flat_unary(_sigmoid_serial, _sigmoid_parallel, "Sigmoid"))
+def _transcendental(op_type, ufunc):
+    other = (_unary_ufunc(ufunc) if ufunc is not None else
+             _flat_unary(_sigmoid_serial, _sigmoid_parallel, op_type))
+    kind = fast_math.KINDS[op_type]
+
+    def factory(node, state):
+        if node.inputs[0].dtype.base_dtype.as_numpy_dtype != np.float32:
+            return other(node, state)
+
+        def run(x):
+            flat = np.ascontiguousarray(x).reshape(-1)
+            out = np.empty_like(flat)
+            big = flat.size >= PARALLEL_THRESHOLD
+            (fast_math.map_parallel if big else fast_math.map_serial)(kind, flat, out)
+            return (out.reshape(x.shape),)
+        return run
+    return factory
+
+
+for _type, _ufunc in TRANSCENDENTAL.items():
+    registry.register(_type)(_transcendental(_type, _ufunc))
 registry.register("Rsqrt")(_flat_unary(_rsqrt_serial, _rsqrt_parallel, "Rsqrt"))
 
 

@@ -191,3 +191,32 @@ def maximum(a, b):
 def minimum(a, b):
     """np.minimum of two scalars: NaN if either is NaN, `b` when they compare equal."""
     return a if (a < b or a != a) else b
+
+
+EXP, LOG, TANH, SIGMOID = 0, 1, 2, 3
+KINDS = {"Exp": EXP, "Log": LOG, "Tanh": TANH, "Sigmoid": SIGMOID}
+
+
+@numba.njit(**_INLINE)
+def unary(kind, x):
+    """One of the functions above by `kind` (a constant in every caller's loop)."""
+    if kind == EXP:
+        return exp(x)
+    if kind == LOG:
+        return log(x)
+    if kind == TANH:
+        return tanh(x)
+    return sigmoid(x)
+
+
+@numba.njit(cache=True, nogil=True, error_model="numpy")
+def map_serial(kind, x, out):
+    """out[i] = unary(kind, x[i]) over flat float32 arrays."""
+    for i in range(x.shape[0]):
+        out[i] = unary(kind, x[i])
+
+
+@numba.njit(cache=True, nogil=True, error_model="numpy", parallel=True)
+def map_parallel(kind, x, out):
+    for i in numba.prange(x.shape[0]):
+        out[i] = unary(kind, x[i])

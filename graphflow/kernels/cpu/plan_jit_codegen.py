@@ -59,6 +59,12 @@ class Context:
             self.names[slot] = name
         return name
 
+    def constant(self, value):
+        """The name of a new module-level constant holding `value`."""
+        name = f"_m{len(self.constants)}"
+        self.constants.append((name, np.asarray(value).copy(order="C")))
+        return name
+
     def temp(self):
         self.temps += 1
         return f"t{self.temps}"

@@ -10,6 +10,8 @@ kernel and the emitted code must agree bit for bit, since a run may take either 
 import numpy as np
 
 from graphflow.kernels import checks
+from graphflow.kernels import reference
+from graphflow.kernels.cpu import fast_math
 from graphflow.kernels.cpu import fused_codegen
 from graphflow.kernels.cpu import reduction
 from graphflow.kernels.cpu import small
@@ -48,6 +50,10 @@ def _float_op(ctx, step):
 _EXACT_TEMPLATES = {t: fused_codegen.UNARY.get(t) or fused_codegen.BINARY.get(t) for t in (
     "AddV2", "Sub", "Mul", "RealDiv", "Maximum", "Minimum", "SquaredDifference",
     "Neg", "Abs", "Square", "Sqrt", "Relu")}
+_EXACT_TEMPLATES["Reciprocal"] = fused_codegen.UNARY["Reciprocal"]
+# float32 transcendentals: `fast_math`, which the per-op kernels use for float32 as well.
+_FLOAT32_ONLY = {t: fused_codegen.TRANSCENDENTAL[t][0] for t in fast_math.KINDS}
+_EXACT_TEMPLATES.update(_FLOAT32_ONLY)
 _EXACT_TEMPLATES["Add"] = fused_codegen.BINARY["AddV2"]
 _EXACT_TEMPLATES["BiasAdd"] = fused_codegen.BINARY["AddV2"]
 _EXACT_TEMPLATES["ReluGrad"] = "{a} * (_T(1) if {b} > _T(0) else _T(0))"
@@ -57,6 +63,7 @@ _EXACT_TEMPLATES["ReluGrad"] = "{a} * (_T(1) if {b} > _T(0) else _T(0))"
 def _elementwise(ctx, step):
     dtype = _float_op(ctx, step)
     op = step.op
+    _require(op.type not in _FLOAT32_ONLY or dtype == np.float32, "float64 transcendental")
     if op.type == "BiasAdd":
         _require(op._attrs.get("data_format", b"NHWC") in (b"NHWC", "NHWC"), "BiasAdd NCHW")
     out = step.outs[0]
@@ -64,9 +71,8 @@ def _elementwise(ctx, step):
     template = _EXACT_TEMPLATES[op.type]
     operands = [ctx.element(slot, shape, inline=template.count("{" + key + "}") == 1)
                 for slot, key in zip(step.ins, "ab")]
-    names = {"a": operands[0], "b": operands[-1]}
-    expr = template.format(**names).replace("_T(", f"np.{dtype.name}(").replace("fm.", "_fm.")
-    ctx.define(out, expr)
+    template = template.replace("_T(", f"np.{dtype.name}(").replace("fm.", "_fm.")
+    ctx.define(out, template.format(a=operands[0], b=operands[-1]))
 
 
 # ---------------------------------------------------------------- reductions
@@ -89,7 +95,9 @@ def _reduce(ctx, step):
         norm = checks.axes_in_range(axes, len(shape))
     except Exception as err:
         raise Ineligible("bad axes") from err
-    _require(bool(norm), "empty axes")
+    if not norm:  # nothing reduced: the per-op kernels return the values unchanged
+        ctx.bind(step.outs[0], f"{ctx.name(x_slot)}.copy().reshape({ctx.shape(step.outs[0])})")
+        return
     perm, outer, red, inner = reduction.layout(shape, norm)
     src = ctx.name(x_slot)
     if perm is not None:
@@ -134,6 +142,42 @@ def _transpose(ctx, step):
     perm = tuple(int(p) % max(perm.size, 1) for p in perm.reshape(-1))
     ctx.bind(step.outs[0], f"np.ascontiguousarray(np.transpose({ctx.name(x)}, {perm}))",
              fresh=True)
+
+
+_DATA_INPUT = {"StridedSliceGrad": 4}  # else input 0
+
+
+@emitter("StridedSlice", "Slice", "Tile", "ReverseV2", "BroadcastTo", "Pad",
+         "StridedSliceGrad")
+def _index_map(ctx, step):
+    """A copy through an index map: the op's reference kernel applied, at specialisation
+    time, to the input's element numbers (from 1) gives each output element's source; 0
+    marks the elements that Pad and StridedSliceGrad fill with zeros."""
+    position = _DATA_INPUT.get(step.op.type, 0)
+    x = step.ins[position]
+    values = [ctx.const(slot) for slot in step.ins]
+    _require(all(v is not None for i, v in enumerate(values) if i != position),
+             "indices computed at run time")
+    shape = ctx.shape(x)
+    size = int(np.prod(shape, dtype=np.int64))
+    values[position] = np.arange(1, size + 1, dtype=np.int64).reshape(shape)
+    try:
+        index = np.asarray(reference.REFERENCE[step.op.type](step.op._attrs, *values)[0]) - 1
+    except Exception as err:  # noqa: BLE001 - the per-op kernel reports it
+        raise Ineligible("bad arguments") from err
+    out = step.outs[0]
+    out_shape = ctx.shape(out)
+    _require(index.shape == out_shape, "index map of another shape")
+    table = ctx.constant(index.reshape(-1))
+    source = f"{ctx.name(x)}.reshape(-1)"
+    if index.size and index.min() < 0:
+        flat = ctx.temp()
+        ctx.line(f"{flat} = np.empty({index.size}, np.{ctx.dtype(out).name})")
+        ctx.loop((index.size,), f"{flat}[i0] = {source}[{table}[i0]] if {table}[i0] >= 0 "
+                                f"else 0")
+        ctx.bind(out, f"{flat}.reshape({out_shape})")
+    else:
+        ctx.bind(out, f"{source}[{table}].reshape({out_shape})")
 
 
 @emitter("Reshape", "ExpandDims", "Squeeze")
