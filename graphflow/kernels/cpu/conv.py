@@ -2,86 +2,41 @@
 
 Conv2D is im2col + BLAS, a chunk of images at a time: a serial numba loop gathers each
 output position's receptive field into a row of a [images*OH*OW, KH*KW*C] buffer of about
-CHUNK_BYTES (zeros for padding), reused by every chunk so it stays in cache, and numpy's
-matmul multiplies it by the [KH*KW*C, OC] filter into the chunk's rows of the output. The
-input gradient is each chunk's dout @ filterᵀ scattered back by col2im (images never
-overlap); the filter gradient sums colsᵀ @ dout over the chunks, so the batch-sized column
-matrix is never built. Grouped convolutions multiply one column block per group. Pooling
-and its gradients are direct numba loops over NHWC, channels innermost.
+CHUNK_BYTES (zeros for padding), one per thread reused by every chunk and call so it stays
+in cache, and numpy's matmul multiplies it by the [KH*KW*C, OC] filter into the chunk's
+rows of the output. The input gradient is each chunk's dout @ filterᵀ scattered back by
+col2im (images never overlap); the filter gradient sums colsᵀ @ dout over the chunks, so
+the batch-sized column matrix is never built. Grouped convolutions multiply one column
+block per group. GEMMs of concurrently running kernels (inter-op parallelism) take turns:
+BLAS already uses every core. Windows of at most DIRECT_MAX_TAPS taps (a first layer on one channel)
+skip the columns: the forward pass and the filter gradient are direct loops
+(conv_cols.direct). Pooling and its gradients are direct numba loops over NHWC, channels
+innermost; when the windows tile the image, MaxPoolGrad writes every element instead of
+zeroing first. Large outputs come from a per-node recycle.Outputs pool.
 Geometry and validation come from the reference module, so errors are identical.
 """
+import functools
+import threading
 
 import numba
 import numpy as np
 
 from graphflow.kernels import reference
 from graphflow.kernels import registry
+from graphflow.kernels.cpu import conv_cols
+from graphflow.kernels.cpu import recycle
 from graphflow.kernels.cpu import use_reference
 from graphflow.kernels.reference import conv as ref_conv
 
 PARALLEL_THRESHOLD = 1 << 21  # threads pay off only on big images (and fight BLAS's)
-CHUNK_BYTES = 1 << 22  # columns per GEMM: fast on the 2-core dev machine (L3 32 MiB)
+CHUNK_BYTES = 1 << 23  # columns per GEMM: fastest on the 2-core dev machine (L3 32 MiB)
+DIRECT_MAX_TAPS = 32  # direct loops instead of im2col + GEMM up to this KH*KW*C/groups
 
 use_reference("DepthwiseConv2dNative", "DepthwiseConv2dNativeBackpropInput",
               "DepthwiseConv2dNativeBackpropFilter", "MaxPoolGradGrad")
 
 _FLOATS = (np.float32, np.float64)
-
-
-@numba.njit(cache=True, nogil=True, inline="always")
-def _im2col_row(x, geo, r, first, cols):
-    """Fills the cols rows of output row r (= b * OH + y), cols starting at output
-    position `first`."""
-    kh, kw, sh, sw, dh, dw, oh, ow, pt, pl = geo
-    b, y = r // oh, r % oh
-    h, w, c = x.shape[1], x.shape[2], x.shape[3]
-    for xo in range(ow):
-        row = r * ow + xo - first
-        for i in range(kh):
-            src_y = y * sh + i * dh - pt
-            for j in range(kw):
-                src_x = xo * sw + j * dw - pl
-                base = (i * kw + j) * c
-                inside = 0 <= src_y < h and 0 <= src_x < w
-                for ch in range(c):
-                    cols[row, base + ch] = x[b, src_y, src_x, ch] if inside else 0
-
-
-@numba.njit(cache=True, nogil=True)
-def _im2col_images(x, geo, b0, b1, cols):
-    """Fills cols[:(b1 - b0) * OH * OW] with the receptive fields of images b0..b1-1."""
-    oh, ow = geo[6], geo[7]
-    for r in range(b0 * oh, b1 * oh):
-        _im2col_row(x, geo, r, b0 * oh * ow, cols)
-
-
-@numba.njit(cache=True, nogil=True, inline="always")
-def _col2im_image(cols, geo, b, first, dx):
-    """Adds the cols rows of image b back into dx[b] (the adjoint of im2col), cols
-    starting at output position `first`."""
-    kh, kw, sh, sw, dh, dw, oh, ow, pt, pl = geo
-    h, w, c = dx.shape[1], dx.shape[2], dx.shape[3]
-    for y in range(oh):
-        for xo in range(ow):
-            row = (b * oh + y) * ow + xo - first
-            for i in range(kh):
-                src_y = y * sh + i * dh - pt
-                if src_y < 0 or src_y >= h:
-                    continue
-                for j in range(kw):
-                    src_x = xo * sw + j * dw - pl
-                    if src_x < 0 or src_x >= w:
-                        continue
-                    base = (i * kw + j) * c
-                    for ch in range(c):
-                        dx[b, src_y, src_x, ch] += cols[row, base + ch]
-
-
-@numba.njit(cache=True, nogil=True)
-def _col2im_images(cols, geo, b0, b1, dx):
-    """Adds cols[:(b1 - b0) * OH * OW] back into dx[b0:b1]."""
-    for b in range(b0, b1):
-        _col2im_image(cols, geo, b, b0 * geo[6] * geo[7], dx)
+_GEMM = threading.Lock()
 
 
 def _packed(geo):
@@ -92,6 +47,12 @@ def _packed(geo):
 def _is_identity_window(geo):
     return (geo.kh == geo.kw == geo.sh == geo.sw == 1
             and geo.pt == geo.pb == geo.pl == geo.pr == 0)
+
+
+def _is_direct(geo, c, groups):
+    """Whether the window has so few taps (KH*KW*C/groups) that a GEMM on its columns is
+    mostly im2col and memory traffic: then the direct loops of conv_cols run instead."""
+    return geo.kh * geo.kw * (c // groups) <= DIRECT_MAX_TAPS
 
 
 def _over_chunks(n, geo, c, dtype, work):
@@ -106,7 +67,7 @@ def _over_chunks(n, geo, c, dtype, work):
     per_image = geo.oh * geo.ow * geo.kh * geo.kw * c * np.dtype(dtype).itemsize
     step = max(1, min(n, CHUNK_BYTES // max(1, per_image)))
     rows = geo.oh * geo.ow
-    cols = np.empty((step * rows, geo.kh * geo.kw * c), dtype=dtype)
+    cols = recycle.scratch(step * rows * geo.kh * geo.kw * c, dtype).reshape(step * rows, -1)
     results = []
     for b0 in range(0, n, step):
         b1 = min(n, b0 + step)
@@ -125,6 +86,18 @@ def _group_blocks(geo, c, oc, groups):
     return blocks
 
 
+def _one_gemm_at_a_time(fn):
+    """Runs fn under _GEMM. BLAS already uses every core: two convolutions that inter-op
+    parallelism runs at once would oversubscribe them (W7 ~1 ms slower); serialised, each
+    GEMM gets the whole BLAS pool while the other kernel's numba loops run alongside."""
+    @functools.wraps(fn)
+    def serialised(*args):
+        with _GEMM:
+            return fn(*args)
+    return serialised
+
+
+@_one_gemm_at_a_time
 def _columns_times_filter(cols, f2, geo, c, groups, out):
     """out = cols @ f2, block-diagonal over groups (f2 is the [KH*KW*CG, OC] filter)."""
     if groups == 1:
@@ -134,6 +107,7 @@ def _columns_times_filter(cols, f2, geo, c, groups, out):
         out[:, outs] = cols[:, columns] @ f2[:, outs]
 
 
+@_one_gemm_at_a_time
 def _grad_times_filter(d2, f2, geo, c, groups, dcols):
     """dcols = d2 @ f2ᵀ, block-diagonal over groups (the adjoint of _columns_times_filter)."""
     if groups == 1:
@@ -143,6 +117,7 @@ def _grad_times_filter(d2, f2, geo, c, groups, dcols):
         dcols[:, columns] = d2[:, outs] @ f2[:, outs].T
 
 
+@_one_gemm_at_a_time
 def _columns_times_grad(cols, d2, geo, c, groups):
     """colsᵀ @ d2 restricted to each group's block: the [KH*KW*CG, OC] filter gradient."""
     if groups == 1:
@@ -152,40 +127,43 @@ def _columns_times_grad(cols, d2, geo, c, groups):
                           axis=1)
 
 
-def conv_forward(xn, f, geo, groups):
-    """NHWC Conv2D as im2col @ filter, a chunk of images at a time."""
+def conv_forward(xn, f, geo, groups, outputs=recycle.FRESH):
+    """NHWC Conv2D as im2col @ filter, a chunk of images at a time (or the direct loops)."""
     n, _, _, c = xn.shape
     kh, kw, cg, oc = f.shape
     f2 = f.reshape(kh * kw * cg, oc)
-    out = np.empty((n * geo.oh * geo.ow, oc), dtype=xn.dtype)
+    out = outputs.empty((n * geo.oh * geo.ow, oc), xn.dtype)
     if _is_identity_window(geo):
         _columns_times_filter(np.ascontiguousarray(xn).reshape(-1, c), f2, geo, c, groups, out)
         return out.reshape(n, geo.oh, geo.ow, oc)
     xn, packed, rows = np.ascontiguousarray(xn), _packed(geo), geo.oh * geo.ow
+    if _is_direct(geo, c, groups):
+        return conv_cols.direct(packed, groups, xn, np.ascontiguousarray(f2), None,
+                                out.reshape(n, geo.oh, geo.ow, oc))
 
     def work(b0, b1, cols):
-        _im2col_images(xn, packed, b0, b1, cols)
+        conv_cols.im2col_images(xn, packed, b0, b1, cols)
         _columns_times_filter(cols, f2, geo, c, groups, out[b0 * rows:b1 * rows])
     _over_chunks(n, geo, c, xn.dtype, work)
     return out.reshape(n, geo.oh, geo.ow, oc)
 
 
-def conv_backprop_input(x_shape, f, dout, geo, groups):
+def conv_backprop_input(x_shape, f, dout, geo, groups, outputs=recycle.FRESH):
     """dx = col2im(dout @ filterᵀ), a chunk of images at a time (images never overlap)."""
     n, _, _, c = x_shape
     kh, kw, cg, oc = f.shape
     f2 = f.reshape(kh * kw * cg, oc)
     d2 = dout.reshape(-1, oc)
     if _is_identity_window(geo):
-        dx = np.empty((d2.shape[0], c), dtype=dout.dtype)
+        dx = outputs.empty((d2.shape[0], c), dout.dtype)
         _grad_times_filter(d2, f2, geo, c, groups, dx)
         return dx.reshape(x_shape)
-    dx = np.zeros(x_shape, dtype=dout.dtype)
+    dx = outputs.zeros(x_shape, dout.dtype)
     packed, rows = _packed(geo), geo.oh * geo.ow
 
     def work(b0, b1, dcols):
         _grad_times_filter(d2[b0 * rows:b1 * rows], f2, geo, c, groups, dcols)
-        _col2im_images(dcols, packed, b0, b1, dx)
+        conv_cols.col2im_images(dcols, packed, b0, b1, dx)
     _over_chunks(n, geo, c, dout.dtype, work)
     return dx
 
@@ -199,9 +177,11 @@ def conv_backprop_filter(xn, f_shape, dout, geo, groups):
         cols = np.ascontiguousarray(xn).reshape(-1, c)
         return _columns_times_grad(cols, d2, geo, c, groups).reshape(f_shape)
     xn, packed, rows = np.ascontiguousarray(xn), _packed(geo), geo.oh * geo.ow
+    if _is_direct(geo, c, groups):
+        return conv_cols.direct(packed, groups, xn, None, dout, None).reshape(f_shape)
 
     def work(b0, b1, cols):
-        _im2col_images(xn, packed, b0, b1, cols)
+        conv_cols.im2col_images(xn, packed, b0, b1, cols)
         return _columns_times_grad(cols, d2[b0 * rows:b1 * rows], geo, c, groups)
     df = np.zeros((f_shape[0] * f_shape[1] * f_shape[2], oc), dtype=dout.dtype)
     for part in _over_chunks(n, geo, c, xn.dtype, work):
@@ -210,31 +190,33 @@ def conv_backprop_filter(xn, f_shape, dout, geo, groups):
 
 
 def _float_factory(op_type, fast):
-    """A factory running `fast(attrs, *arrays)` for float32/64 and the reference otherwise."""
+    """A factory running `fast(attrs, outputs, *arrays)` for float32/64 (outputs: the node's
+    recycle.Outputs pool) and the reference otherwise."""
     def factory(node, state):
         attrs = node._attrs
         fallback = reference.REFERENCE[op_type]
         dtype = node.inputs[-1].dtype.base_dtype.as_numpy_dtype
         if dtype not in _FLOATS:
             return lambda *arrays: fallback(attrs, *arrays)
-        return lambda *arrays: fast(attrs, *arrays)
+        outputs = recycle.Outputs()
+        return lambda *arrays: fast(attrs, outputs, *arrays)
     registry.register(op_type)(factory)
 
 
-def _conv2d(attrs, x, f):
+def _conv2d(attrs, outputs, x, f):
     xn, geo, groups = ref_conv.conv_inputs(attrs, x, f)
-    out = conv_forward(xn, np.ascontiguousarray(f), geo, groups)
+    out = conv_forward(xn, np.ascontiguousarray(f), geo, groups, outputs)
     return (ref_conv.from_nhwc(out, attrs["data_format"]),)
 
 
-def _conv2d_backprop_input(attrs, input_sizes, f, dout):
+def _conv2d_backprop_input(attrs, outputs, input_sizes, f, dout):
     x_shape, dout, geo, groups = ref_conv.backprop_input_args(attrs, input_sizes, f, dout)
     dx = conv_backprop_input(x_shape, np.ascontiguousarray(f), np.ascontiguousarray(dout), geo,
-                             groups)
+                             groups, outputs)
     return (ref_conv.from_nhwc(dx, attrs["data_format"]),)
 
 
-def _conv2d_backprop_filter(attrs, x, filter_sizes, dout):
+def _conv2d_backprop_filter(attrs, outputs, x, filter_sizes, dout):
     xn, f_shape, dout, geo, groups = ref_conv.backprop_filter_args(attrs, x, filter_sizes, dout)
     return (conv_backprop_filter(xn, f_shape, np.ascontiguousarray(dout), geo, groups),)
 
@@ -285,12 +267,16 @@ def _max_pool_parallel(x, geo, low, out):
 
 
 @numba.njit(cache=True, nogil=True, inline="always")
-def _max_pool_grad_image(x, geo, b, grad, dx):
+def _max_pool_grad_image(x, geo, b, grad, tiled, dx):
     """Adds grad to the first maximum of each window of image b (strictly larger wins).
-    Channels are the innermost loop, so the window scan is contiguous and vectorises."""
+    Channels are the innermost loop, so the window scan is contiguous and vectorises.
+    tiled (the windows partition the image): dx[b] is not zeroed, each window writes all
+    of its elements, 0 + grad at the maximum (the reference's sum, -0.0 included)."""
     h, w, c = x.shape[1], x.shape[2], x.shape[3]
+    zero = dx.dtype.type(0)
     best = np.empty(c, dtype=x.dtype)
-    at = np.empty(c, dtype=np.int64)
+    at_y = np.empty(c, dtype=np.int64)
+    at_x = np.empty(c, dtype=np.int64)
     for y in range(geo[6]):
         for xo in range(geo[7]):
             y0, y1, x0, x1 = _window_bounds(geo, y, xo, h, w)
@@ -298,28 +284,43 @@ def _max_pool_grad_image(x, geo, b, grad, dx):
                 continue
             for ch in range(c):
                 best[ch] = x[b, y0, x0, ch]
-                at[ch] = y0 * w + x0
+                at_y[ch] = y0
+                at_x[ch] = x0
             for yy in range(y0, y1):
                 for xx in range(x0, x1):
                     for ch in range(c):
                         v = x[b, yy, xx, ch]
                         if v > best[ch]:
                             best[ch] = v
-                            at[ch] = yy * w + xx
-            for ch in range(c):
-                dx[b, at[ch] // w, at[ch] % w, ch] += grad[b, y, xo, ch]
+                            at_y[ch] = yy
+                            at_x[ch] = xx
+            if not tiled:
+                for ch in range(c):
+                    dx[b, at_y[ch], at_x[ch], ch] += grad[b, y, xo, ch]
+                continue
+            for yy in range(y0, y1):
+                for xx in range(x0, x1):
+                    for ch in range(c):
+                        hit = at_y[ch] == yy and at_x[ch] == xx
+                        dx[b, yy, xx, ch] = zero + grad[b, y, xo, ch] if hit else zero
 
 
 @numba.njit(cache=True, nogil=True)
-def _max_pool_grad_serial(x, geo, grad, dx):
+def _max_pool_grad_serial(x, geo, grad, tiled, dx):
     for b in range(x.shape[0]):
-        _max_pool_grad_image(x, geo, b, grad, dx)
+        _max_pool_grad_image(x, geo, b, grad, tiled, dx)
 
 
 @numba.njit(cache=True, nogil=True, parallel=True)
-def _max_pool_grad_parallel(x, geo, grad, dx):
+def _max_pool_grad_parallel(x, geo, grad, tiled, dx):
     for b in numba.prange(x.shape[0]):
-        _max_pool_grad_image(x, geo, b, grad, dx)
+        _max_pool_grad_image(x, geo, b, grad, tiled, dx)
+
+
+def _tiles(geo, h, w):
+    """Whether the pooling windows partition the image (each element in exactly one)."""
+    return (geo.kh == geo.sh and geo.kw == geo.sw and geo.pt == 0 and geo.pl == 0
+            and geo.oh * geo.sh >= h and geo.ow * geo.sw >= w)
 
 
 @numba.njit(cache=True, nogil=True)
@@ -345,35 +346,36 @@ def _avg_pool_kernel(src, geo, dst, backward):
                         dst[b, y, xo, ch] = total / count
 
 
-def _max_pool(attrs, x):
+def _max_pool(attrs, outputs, x):
     xn, geo = ref_conv.pool_input(attrs, x)
     xn = np.ascontiguousarray(xn)
-    out = np.empty((xn.shape[0], geo.oh, geo.ow, xn.shape[3]), dtype=x.dtype)
+    out = outputs.empty((xn.shape[0], geo.oh, geo.ow, xn.shape[3]), x.dtype)
     low = x.dtype.type(ref_conv.lowest(x.dtype))
     big = out.size * geo.kh * geo.kw >= PARALLEL_THRESHOLD
     (_max_pool_parallel if big else _max_pool_serial)(xn, _packed(geo), low, out)
     return (ref_conv.from_nhwc(out, attrs["data_format"]),)
 
 
-def _max_pool_grad(attrs, orig_input, orig_output, grad):
+def _max_pool_grad(attrs, outputs, orig_input, orig_output, grad):
     xn, g, geo = ref_conv.max_pool_grad_args(attrs, orig_input, orig_output, grad, False)
-    dx = np.zeros(xn.shape, dtype=grad.dtype)
+    tiled = _tiles(geo, xn.shape[1], xn.shape[2])
+    dx = (outputs.empty if tiled else outputs.zeros)(xn.shape, grad.dtype)
     big = g.size * geo.kh * geo.kw >= PARALLEL_THRESHOLD and xn.shape[0] > 1
     (_max_pool_grad_parallel if big else _max_pool_grad_serial)(
-        np.ascontiguousarray(xn), _packed(geo), np.ascontiguousarray(g), dx)
+        np.ascontiguousarray(xn), _packed(geo), np.ascontiguousarray(g), tiled, dx)
     return (ref_conv.from_nhwc(dx, attrs["data_format"]),)
 
 
-def _avg_pool(attrs, x):
+def _avg_pool(attrs, outputs, x):
     xn, geo = ref_conv.pool_input(attrs, x)
-    out = np.empty((xn.shape[0], geo.oh, geo.ow, xn.shape[3]), dtype=x.dtype)
+    out = outputs.empty((xn.shape[0], geo.oh, geo.ow, xn.shape[3]), x.dtype)
     _avg_pool_kernel(np.ascontiguousarray(xn), _packed(geo), out, False)
     return (ref_conv.from_nhwc(out, attrs["data_format"]),)
 
 
-def _avg_pool_grad(attrs, orig_input_shape, grad):
+def _avg_pool_grad(attrs, outputs, orig_input_shape, grad):
     x_shape, g, geo = ref_conv.avg_pool_grad_args(attrs, orig_input_shape, grad)
-    dx = np.zeros(x_shape, dtype=grad.dtype)
+    dx = outputs.zeros(x_shape, grad.dtype)
     _avg_pool_kernel(np.ascontiguousarray(g), _packed(geo), dx, True)
     return (ref_conv.from_nhwc(dx, attrs["data_format"]),)
 

@@ -2,20 +2,27 @@
 
 Softmax, LogSoftmax and the two fused cross entropies are one numba pass per row (max, exp,
 sum, normalise: the log-sum-exp shift, so they never overflow), parallel over rows for large
-inputs. Activations, bias and top-k are single numpy passes: the reference is their kernel.
-Validation (label ranges, shapes) runs in Python first, through the reference's checks.
+inputs. Relu and ReluGrad on large float tensors are one numba pass into a recycled output
+(recycle.py: no fresh pages per step), bit-identical to the numpy reference, which runs
+below ELEMENTWISE_MIN elements; the other activations, bias and top-k are single numpy
+passes: the reference is their kernel. Validation (label ranges, shapes) runs in Python
+first, through the reference's checks.
 """
 
 import numba
 import numpy as np
 
+from graphflow.kernels import reference
 from graphflow.kernels import registry
+from graphflow.kernels.cpu import recycle
 from graphflow.kernels.cpu import use_reference
 from graphflow.kernels.reference import nn as ref_nn
 
 PARALLEL_THRESHOLD = 1 << 18
+ELEMENTWISE_MIN = 1 << 14  # numba Relu/ReluGrad from this size (small graphs never JIT)
 
-use_reference(*ref_nn.ACTIVATIONS, *ref_nn.ACTIVATION_GRADS)
+use_reference(*(t for t in ref_nn.ACTIVATIONS if t != "Relu"),
+              *(t for t in ref_nn.ACTIVATION_GRADS if t != "ReluGrad"))
 use_reference("BiasAdd", "BiasAddGrad", "L2Loss", "TopKV2", "InTopKV2", "DivNoNan")
 
 _FLOATS = (np.float32, np.float64)
@@ -160,3 +167,47 @@ def _sparse_softmax_xent(node, state):
             x, np.ascontiguousarray(labels, dtype=np.int64), loss, backprop)
         return loss, backprop
     return run
+
+
+# ------------------------------------------------------------------------ relu
+@numba.njit(cache=True, nogil=True)
+def _relu(x, out):
+    """np.maximum(x, 0): NaN stays NaN, -0.0 becomes 0."""
+    for i in range(x.shape[0]):
+        v = x[i]
+        out[i] = v if v > 0 or np.isnan(v) else 0
+
+
+@numba.njit(cache=True, nogil=True)
+def _relu_grad(g, x, out):
+    """g * (x > 0), including its signed zeros and NaN for g = ±inf/NaN where x <= 0."""
+    for i in range(g.shape[0]):
+        out[i] = g[i] if x[i] > 0 else g[i] * 0
+
+
+def _flat_factory(op_type, kernel):
+    """The numba `kernel(*flat inputs, flat out)` for same-shape contiguous float arrays of
+    at least ELEMENTWISE_MIN elements, the reference for anything else."""
+    fallback = reference.REFERENCE[op_type]
+
+    def factory(node, state):
+        attrs = node._attrs
+        if not _is_float(node):
+            return lambda *arrays: fallback(attrs, *arrays)
+        outputs = recycle.Outputs()
+
+        def run(*arrays):
+            first = arrays[0]
+            if first.size < ELEMENTWISE_MIN or any(
+                    a.shape != first.shape or a.dtype != first.dtype or not a.flags.c_contiguous
+                    for a in arrays):
+                return fallback(attrs, *arrays)
+            out = outputs.empty(first.shape, first.dtype)
+            kernel(*[a.reshape(-1) for a in arrays], out.reshape(-1))
+            return (out,)
+        return run
+    registry.register(op_type)(factory)
+
+
+_flat_factory("Relu", _relu)
+_flat_factory("ReluGrad", _relu_grad)
