@@ -360,3 +360,20 @@ def test_a_failed_compile_warns_and_keeps_running_op_by_op(monkeypatch):
             plan_jit.wait()
         assert _plans(sess)[0].fast is None
         assert sess.run(y, {x: np.ones(4, np.float32)}) == 8.0
+
+
+def test_cancel_stops_pending_compiles(monkeypatch):
+    monkeypatch.setattr(plan_jit, "BACKGROUND_COMPILE", True)
+    x = tf.placeholder(tf.float32, [4])
+    y = tf.reduce_min(x + 7.0)
+    with tf.Session() as sess:
+        for _ in range(2):
+            sess.run(y, {x: np.ones(4, np.float32)})
+        plan = _plans(sess)[0]
+        process = plan.jit_pending.process
+        assert process is not None
+        plan_jit.cancel()
+        assert process.poll() is not None and plan.jit_pending is None and not plan_jit._PENDING
+        for _ in range(3):
+            assert sess.run(y, {x: np.ones(4, np.float32)}) == 8.0
+        assert plan.fast is None

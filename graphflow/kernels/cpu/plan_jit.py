@@ -108,6 +108,21 @@ def wait():
         _PENDING[0].poll(block=True)
 
 
+def cancel():
+    """Stops every pending compile (its plan keeps running op by op): for test suites, where
+    a plan rarely outlives its test."""
+    while _PENDING:
+        specialised = _PENDING.pop()
+        specialised.plan.jit_pending = None
+        process = specialised.process
+        if process is not None:
+            if process.poll() is None:
+                process.kill()
+            process.wait()
+            with contextlib.suppress(OSError):
+                os.remove(specialised.log)
+
+
 def compile_file(path, signature):
     """Entry point of the compiling subprocess: compiles the module at `path` for `signature`
     (JSON [[dtype, ndim], ...]) into numba's disk cache."""
