@@ -17,9 +17,13 @@ from graphflow.kernels.cpu import plan_jit
 
 def execute(plan, feed_values):
     """Runs `plan` with `feed_values` (aligned with plan.feed_slots); returns fetched values.
-    The plan's `plan_jit.TRIGGER_RUNS`-th run is traced for whole-plan compilation."""
+    The plan's `plan_jit.TRIGGER_RUNS`-th run is profiled (and the next one maybe traced) for
+    whole-plan compilation and inter-op parallelism."""
     plan.runs += 1
-    if plan.runs == plan_jit.TRIGGER_RUNS and plan_jit.ENABLED:
+    if plan.runs == plan_jit.TRIGGER_RUNS:
+        return plan_jit.profile(plan, feed_values)
+    if plan.trace_next:
+        plan.trace_next = False
         return plan_jit.trace(plan, feed_values)
     if plan.jit_pending is not None:
         plan.jit_pending.poll()

@@ -89,6 +89,7 @@ class Plan:
         self.runs = 0
         self.fast = None      # the whole-plan function's wrapper (kernels/cpu/plan_jit)
         self.jit_pending = None  # its compile, while in progress
+        self.trace_next = False  # set by plan_jit.profile: trace the next run
         self.serial_steps = None  # `steps` before inter-op grouping (inter_op.py), if grouped
         self.inter_op_threads = inter_op.pool_size(config)
         self.fetch_may_alias = [_may_alias_state(t) for t in fetches]

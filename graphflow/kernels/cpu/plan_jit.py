@@ -1,8 +1,9 @@
 """Whole-plan compilation: a small, hot CPU plan becomes one numba function.
 
 Students run tiny graphs thousands of times; op by op, each run pays a Python call per kernel.
-On its `TRIGGER_RUNS`-th run a plan is traced instead (run step by step, unfused, recording
-every value), and if it qualifies it is specialised to the traced signature - the shapes and
+On its `TRIGGER_RUNS`-th run a plan is profiled (`profile`: step times, value sizes); if it
+may qualify, its next run is traced (run step by step, unfused, recording every value), and
+if it qualifies it is specialised to the traced signature - the shapes and
 dtypes of its feeds and variables:
 
 - values that depend only on shapes and constants (Shape, Rank, BroadcastGradientArgs, Range
@@ -56,30 +57,78 @@ _PENDING = []               # _Specialised waiting for (or in) a compiling subpr
 _LOCK = threading.Lock()
 
 
-def trace(plan, feed_values):
-    """Runs `plan` step by step (the run's real execution) and, when the plan qualifies,
-    starts compiling its whole-plan function. Returns the fetched values."""
+def profile(plan, feed_values):
+    """The plan's `TRIGGER_RUNS`-th run: runs it as usual, timing each step and watching the
+    sizes of values. A plan that may qualify (small values, an emitter for every step) is
+    traced on its next run; any other plan gets inter-op parallel groups from the timings.
+    Returns the fetched values."""
     from graphflow import executor
-    values = list(plan.initial_values)
-    for slot, value in zip(plan.feed_slots, feed_values):
-        values[slot] = value
-
     durations = {}
     clock = [time.perf_counter()]
+    small = [all(getattr(v, "size", 0) <= MAX_ELEMENTS for v in feed_values)]
 
     def record(step, results):
         now = time.perf_counter()
         durations[step] = now - clock[0]
         clock[0] = now
+        if small[0] and any(getattr(r, "size", 0) > MAX_ELEMENTS for r in results):
+            small[0] = False
+    fetched = executor.execute_steps(plan, feed_values, record)
+    if small[0] and ENABLED and _structure(plan) is not None:
+        plan.trace_next = True
+    else:
+        inter_op.parallelise(plan, durations, plan.inter_op_threads)
+    return fetched
+
+
+def _structure(plan):
+    """(known slots, variable slots, body steps) of a CPU plan whose every step has an
+    emitter or a value known from shapes and constants alone; None for any other plan.
+    Known slots: folded constants and outputs of shape-only ops, and of stateless ops of
+    known inputs; the body: every other step but variables and NoOps."""
+    placement = getattr(plan, "placement", None) or {}
+    if any(d.kernel_device != "CPU" for d in placement.values()):
+        return None
+    det = set()
+    variables = []
+    for slot, value in enumerate(plan.initial_values):
+        if value is not None:
+            (variables.append(slot) if hasattr(value, "deref") else det.add(slot))
+    body = []
+    for step in plan.unfused_steps:
+        op = step.op
+        if op.type in VARIABLE_OPS:
+            variables.append(step.outs[0])
+        elif op.type == "NoOp" or not step.outs:
+            continue
+        elif op.type in SHAPE_ONLY or (not op._op_def.stateful and
+                                       all(s in det for s in step.ins)):
+            det.update(step.outs)
+        elif op.type not in plan_jit_ops.EMITTERS:
+            return None
+        else:
+            body.append(step)
+    return det, variables, body
+
+
+def trace(plan, feed_values):
+    """Runs `plan` step by step, unfused, keeping every value (the run's real execution)
+    and, when the plan qualifies, starts compiling its whole-plan function. Returns the
+    fetched values."""
+    from graphflow import executor
+    values = list(plan.initial_values)
+    for slot, value in zip(plan.feed_slots, feed_values):
+        values[slot] = value
+
+    def record(step, results):
         for slot, value in zip(step.outs, results):
             values[slot] = value
     fetched = executor.execute_steps(plan, feed_values, record, plan.unfused_steps)
     try:
         specialised = _Specialised(plan, values)
     except Ineligible:
-        inter_op.parallelise(plan, durations, plan.inter_op_threads)
         return fetched
-    except Exception as err:
+    except Exception as err:  # noqa: BLE001 - an optimisation must never fail a run
         _warn(plan, err)
         return fetched
     if BACKGROUND_COMPILE and not _on_disk(specialised.source):
@@ -146,31 +195,12 @@ class _Specialised:
 
     def __init__(self, plan, values):
         self.plan = plan
-        placement = getattr(plan, "placement", None) or {}
-        if any(d.kernel_device != "CPU" for d in placement.values()):
-            raise Ineligible("a step runs on another device")
+        structure = _structure(plan)
+        if structure is None:
+            raise Ineligible("a step without an emitter")
+        self.det, variables, body = structure
         self.values = values
-        self.det = set()
-        self.variables = {}   # slot -> VariableSlot
-        for slot, value in enumerate(plan.initial_values):
-            if value is None:
-                continue
-            if hasattr(value, "deref"):
-                self.variables[slot] = value
-            else:
-                self.det.add(slot)
-        body = []
-        for step in plan.unfused_steps:
-            op = step.op
-            if op.type in VARIABLE_OPS:
-                self.variables[step.outs[0]] = values[step.outs[0]]
-            elif op.type == "NoOp" or not step.outs:
-                continue
-            elif op.type in SHAPE_ONLY or (not op._op_def.stateful and
-                                           all(s in self.det for s in step.ins)):
-                self.det.update(step.outs)
-            else:
-                body.append(step)
+        self.variables = {slot: values[slot] for slot in variables}  # their VariableSlots
         self._check_sizes()
         body = _live(body, plan.fetch_slots)
         self.ctx = plan_jit_codegen.Context(self, body, plan.fetch_slots)

@@ -4,8 +4,9 @@ path a run takes.
 
 "Strict" means IEEE arithmetic with no fast-math flags: nothing is reassociated or contracted,
 so inlining these functions into a generated plan function cannot change a single bit. Row
-reductions still vectorise: they keep 16 independent partial results in a fixed order and
-combine them in a fixed tree, which the SLP vectoriser turns into vector instructions.
+reductions still vectorise: they keep LANES independent partial results in a fixed order and
+combine them in a fixed tree. (A local array of lanes compiles in a fifth of the time of
+unrolled scalar lanes, which matters on a cold start: ~0.5 s instead of ~2.5 s.)
 
 Reductions take an `out` array pre-filled with the identity of `kind` (SUM 0, PROD 1, MAX -inf,
 MIN +inf); MAX/MIN propagate NaN as numpy and TF do.
@@ -32,38 +33,31 @@ def combine(kind, a, b):
     return a if (a <= b or a != a) else b
 
 
+LANES = 8
+
+
 @numba.njit(cache=True, nogil=True)
 def reduce_row(kind, r, init):
-    """`r` (1-D) reduced from `init` through 16 partial results in a fixed order."""
+    """`r` (1-D) reduced from `init` through LANES partial results in a fixed order: lane l
+    takes elements l, l + LANES, ...; the lanes are then combined pairwise (l with l + w for
+    w = LANES/2, ..., 1) and the remainder added in order."""
     n = r.shape[0]
-    m = n - n % 16
-    a0 = a1 = a2 = a3 = a4 = a5 = a6 = a7 = init
-    b0 = b1 = b2 = b3 = b4 = b5 = b6 = b7 = init
-    for j in range(0, m, 16):
-        a0 = combine(kind, a0, r[j])
-        a1 = combine(kind, a1, r[j + 1])
-        a2 = combine(kind, a2, r[j + 2])
-        a3 = combine(kind, a3, r[j + 3])
-        a4 = combine(kind, a4, r[j + 4])
-        a5 = combine(kind, a5, r[j + 5])
-        a6 = combine(kind, a6, r[j + 6])
-        a7 = combine(kind, a7, r[j + 7])
-        b0 = combine(kind, b0, r[j + 8])
-        b1 = combine(kind, b1, r[j + 9])
-        b2 = combine(kind, b2, r[j + 10])
-        b3 = combine(kind, b3, r[j + 11])
-        b4 = combine(kind, b4, r[j + 12])
-        b5 = combine(kind, b5, r[j + 13])
-        b6 = combine(kind, b6, r[j + 14])
-        b7 = combine(kind, b7, r[j + 15])
-    a0 = combine(kind, combine(kind, a0, b0), combine(kind, a1, b1))
-    a2 = combine(kind, combine(kind, a2, b2), combine(kind, a3, b3))
-    a4 = combine(kind, combine(kind, a4, b4), combine(kind, a5, b5))
-    a6 = combine(kind, combine(kind, a6, b6), combine(kind, a7, b7))
-    acc = combine(kind, combine(kind, a0, a2), combine(kind, a4, a6))
+    m = n - n % LANES
+    acc = np.empty(LANES, r.dtype)
+    for lane in range(LANES):
+        acc[lane] = init
+    for j in range(0, m, LANES):
+        for lane in range(LANES):
+            acc[lane] = combine(kind, acc[lane], r[j + lane])
+    width = LANES // 2
+    while width >= 1:
+        for lane in range(width):
+            acc[lane] = combine(kind, acc[lane], acc[lane + width])
+        width //= 2
+    total = acc[0]
     for j in range(m, n):
-        acc = combine(kind, acc, r[j])
-    return acc
+        total = combine(kind, total, r[j])
+    return total
 
 
 @numba.njit(cache=True, nogil=True)
