@@ -337,6 +337,13 @@ def test_cumsum_cumprod(fn, dtype):
                     want.append(scan_oracle(value, axis, exclusive, reverse, fn is gf.cumprod))
     for out, got, w in zip(outs, evaluate(outs, feeds), want):
         check_fully_inferred(out, got)
+        if np.dtype(dtype) == np.float16 and w.size:
+            # Each of up to 5 float16 partial results rounds once (the oracle rounds once at
+            # the end): allow a few ulp of the largest magnitude.
+            finite = np.abs(w[np.isfinite(w)].astype(np.float32))
+            ulp = float(np.spacing(np.float16(finite.max() if finite.size else 1)))
+            np.testing.assert_allclose(got, w, rtol=0, atol=4 * ulp)
+            continue
         close(got, w, dtype)
     assert sorted(outs[0].op._attrs) == ["T", "Tidx", "exclusive", "reverse"]
 
