@@ -7,7 +7,8 @@ before that position (the later members included) needs its outputs or waits for
 state-changing step lies between them (so every member reads the values it would read in
 order). A group runs as one step: its first member on the calling thread,
 the others on the session's pool of `inter_op_parallelism_threads` threads (numba kernels are
-`nogil`, BLAS and large numpy loops release the GIL). Results are those of the serial plan:
+`nogil`, BLAS and large numpy loops release the GIL). Only when numba's threading layer is
+thread-safe (TBB or OpenMP): its `workqueue` fallback aborts on concurrent parallel kernels. Results are those of the serial plan:
 the same kernels run on the same inputs.
 """
 
@@ -26,6 +27,22 @@ def pool_size(config):
     of cores (TF's default)."""
     n = getattr(config, "inter_op_parallelism_threads", 0) or 0
     return n if n > 0 else (os.cpu_count() or 1)
+
+
+def numba_is_thread_safe():
+    """Whether numba's threading layer takes parallel kernels from several threads at once:
+    TBB and OpenMP do; the `workqueue` fallback (no TBB, no libgomp) aborts the process."""
+    import numba
+    try:
+        return numba.threading_layer() in ("tbb", "omp")
+    except ValueError:  # no parallel kernel ran yet: the layer numba would pick
+        for module in ("tbbpool", "omppool"):
+            try:
+                __import__(f"numba.np.ufunc.{module}")
+                return True
+            except ImportError:
+                continue
+        return False
 
 
 def _pool(size):
@@ -49,7 +66,7 @@ def parallelise(plan, durations, size):
         The number of groups formed.
     """
     steps = plan.steps
-    if size < 2:
+    if size < 2 or not numba_is_thread_safe():
         return 0
     heavy = [s for s in steps if durations.get(s, 0.0) >= HEAVY_SECONDS and _movable(s)]
     if len(heavy) < 2:

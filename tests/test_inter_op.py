@@ -9,6 +9,7 @@ import pytest
 
 import graphflow as tf
 from graphflow import errors
+from graphflow import inter_op
 from graphflow import registry
 from graphflow.kernels import reference
 from graphflow.kernels import registry as kernel_registry
@@ -16,6 +17,8 @@ from graphflow.op_builder import apply_op
 from graphflow.ops import shape_fns
 
 OP = "GfTestSlowIncrement"
+needs_thread_safe_numba = pytest.mark.skipif(
+    not inter_op.numba_is_thread_safe(), reason="numba's workqueue layer: no inter-op groups")
 DELAY = 0.03
 CALLS = []          # (thread id, start, end) of every kernel call
 FAIL = {"node": None}
@@ -63,6 +66,7 @@ def _groups(sess):
     return [s for p in sess._plans.values() for s in p.steps if s.members is not None]
 
 
+@needs_thread_safe_numba
 def test_independent_heavy_steps_run_concurrently():
     x, y, _ = _branches(2)
     config = tf.ConfigProto(inter_op_parallelism_threads=2)
@@ -93,6 +97,7 @@ def test_one_thread_or_one_heavy_step_stays_serial():
         assert not _groups(sess)
 
 
+@needs_thread_safe_numba
 def test_pool_size_caps_group_size():
     x, y, _ = _branches(3)
     with tf.Session(config=tf.ConfigProto(inter_op_parallelism_threads=2)) as sess:
@@ -122,6 +127,7 @@ def test_no_step_moves_across_a_state_change():
         np.testing.assert_array_equal(r, np.arange(3.0) + 1 + (i + 1) + np.arange(3.0) + 1)
 
 
+@needs_thread_safe_numba
 def test_a_failing_member_is_named_and_traced_runs_list_every_node():
     x, y, _ = _branches(2)
     with tf.Session(config=tf.ConfigProto(inter_op_parallelism_threads=2)) as sess:
@@ -135,3 +141,13 @@ def test_a_failing_member_is_named_and_traced_runs_list_every_node():
         FAIL["node"] = "slow1"
         with pytest.raises(errors.InvalidArgumentError, match="slow1"):
             sess.run(y, {x: np.arange(3.0)})
+
+
+def test_no_groups_when_numbas_threading_layer_is_not_thread_safe(monkeypatch):
+    assert inter_op.numba_is_thread_safe() in (True, False)
+    monkeypatch.setattr(inter_op, "numba_is_thread_safe", lambda: False)
+    x, y, _ = _branches(2)
+    with tf.Session(config=tf.ConfigProto(inter_op_parallelism_threads=2)) as sess:
+        results = _run(sess, y, x, 6)
+        assert not _groups(sess)
+    np.testing.assert_array_equal(results[-1], np.arange(3.0) * 3 + 2)
