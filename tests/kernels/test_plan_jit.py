@@ -204,22 +204,29 @@ def test_training_is_bit_identical(monkeypatch, optimizer):
            "momentum": tf.train.MomentumOptimizer(1e-6, 0.9),
            "nesterov": tf.train.MomentumOptimizer(1e-6, 0.9, use_nesterov=True)}[optimizer]
     train = opt.minimize(loss)
+
+    def run(sess):
+        return [sess.run([train, loss])[1] for _ in range(30)] + sess.run([W, b])
+    history, compiled = _both_ways(monkeypatch, run)
+    assert compiled >= 1
+    assert history[-3] < history[0]  # it trains
+
+
+def _both_ways(monkeypatch, run):
+    """`run(sess)` -> values, in a fresh initialised session with whole-plan compilation off,
+    then on; asserts both give the same bits. Returns the values and the number of plans the
+    second session compiled."""
     init = tf.global_variables_initializer()
-    histories = []
+    results = []
     for enabled in (False, True):
         monkeypatch.setattr(plan_jit, "ENABLED", enabled)
         with tf.Session() as sess:
             sess.run(init)
-            history = [sess.run([train, loss])[1] for _ in range(30)]
-            history.append(sess.run([W, b]))
-            if enabled:
-                assert any(p.fast is not None for p in _plans(sess))
-        histories.append(history)
-    for a, c in zip(histories[0][:-1], histories[1][:-1]):
-        _same(a, c)
-    for a, c in zip(histories[0][-1], histories[1][-1]):
-        _same(a, c)
-    assert histories[1][-2] < histories[1][0]  # it trains
+            results.append(run(sess))
+            compiled = sum(p.fast is not None for p in _plans(sess))
+    for a, b in zip(*results):
+        _same(a, b)
+    return results[1], compiled
 
 
 def test_compiled_runs_do_not_go_op_by_op(monkeypatch):
@@ -381,3 +388,67 @@ def test_cancel_stops_pending_compiles(monkeypatch):
         for _ in range(3):
             assert sess.run(y, {x: np.ones(4, np.float32)}) == 8.0
         assert plan.fast is None
+
+
+def test_softmax_and_cross_entropies(monkeypatch):
+    logits = tf.placeholder(tf.float32, [6, 5])
+    dense = tf.placeholder(tf.float32, [6, 5])
+    sparse = tf.placeholder(tf.int64, [6])
+    fetches = [tf.nn.softmax(logits), tf.nn.log_softmax(logits),
+               tf.nn.softmax_cross_entropy_with_logits_v2(labels=dense, logits=logits),
+               tf.nn.sparse_softmax_cross_entropy_with_logits(labels=sparse, logits=logits)]
+    fetches += tf.gradients(tf.reduce_mean(fetches[2]) + tf.reduce_mean(fetches[3]), logits)
+    x = _sample((6, 5), 12) * 3
+    onehot = np.eye(5, dtype=np.float32)[[0, 4, 2, 2, 1, 3]]
+    labels = np.array([1, 0, 4, 3, 3, 2])
+    out = _check(fetches, {logits: x, dense: onehot, sparse: labels}, monkeypatch)
+    e = np.exp(x.astype(np.float64) - x.max(1, keepdims=True))
+    p = e / e.sum(1, keepdims=True)
+    np.testing.assert_allclose(out[0], p, rtol=1e-5)
+    np.testing.assert_allclose(out[1], np.log(p), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(out[2], -np.log((p * onehot).sum(1)), rtol=1e-5)
+    np.testing.assert_allclose(out[3], -np.log(p[np.arange(6), labels]), rtol=1e-5)
+    want = (p - onehot) / 6 + (p - np.eye(5)[labels]) / 6
+    np.testing.assert_allclose(out[4], want, rtol=1e-4, atol=1e-6)
+
+
+def test_out_of_range_labels_are_reported_op_by_op(monkeypatch):
+    logits = tf.placeholder(tf.float32, [3, 4])
+    labels = tf.placeholder(tf.int32, [3])
+    loss = tf.reduce_sum(tf.nn.sparse_softmax_cross_entropy_with_logits(labels=labels,
+                                                                        logits=logits))
+    x = _sample((3, 4), 13)
+    with tf.Session() as sess:
+        for _ in range(3):
+            sess.run(loss, {logits: x, labels: [0, 1, 3]})
+        assert _plans(sess)[0].fast is not None
+        with pytest.raises(tf.errors.InvalidArgumentError, match="label|Label"):
+            sess.run(loss, {logits: x, labels: [0, 4, 1]})
+        with pytest.raises(tf.errors.InvalidArgumentError):
+            sess.run(loss, {logits: x, labels: [-1, 0, 1]})
+        assert np.isfinite(sess.run(loss, {logits: x, labels: [3, 2, 1]}))
+
+
+def test_adam_and_assignments_are_bit_identical(monkeypatch):
+    x = tf.constant(_sample((8, 3), 14))
+    y = tf.constant(np.array([0, 1, 2, 1, 0, 2, 2, 1]))
+    w = tf.Variable(_sample((3, 3), 15))
+    counter = tf.Variable(0.0)
+    loss = tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(
+        labels=y, logits=tf.matmul(x, w)))
+    train = tf.group(tf.train.AdamOptimizer(0.05).minimize(loss),
+                     tf.assign_add(counter, 1.0))
+    halve = tf.assign(w, w * 0.5)
+    shrink = tf.assign_sub(counter, 0.25)
+
+    def run(sess):
+        history = []
+        for i in range(16):
+            history.append(sess.run([train, loss])[1])
+            if i % 2 == 1:
+                history.append(sess.run(halve))
+                history.append(sess.run(shrink))
+        return history + sess.run([w, counter])
+    history, compiled = _both_ways(monkeypatch, run)
+    assert compiled == 3  # the training step and both assignments ran compiled
+    assert history[-1] == 16 - 8 * 0.25

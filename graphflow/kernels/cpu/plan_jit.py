@@ -201,6 +201,8 @@ class _Specialised:
         self.det, variables, body = structure
         self.values = values
         self.variables = {slot: values[slot] for slot in variables}  # their VariableSlots
+        if any(getattr(v, "value", None) is None for v in self.variables.values()):
+            raise Ineligible("an uninitialised variable")  # its first Assign creates it
         self._check_sizes()
         body = _live(body, plan.fetch_slots)
         self.ctx = plan_jit_codegen.Context(self, body, plan.fetch_slots)
@@ -303,13 +305,14 @@ class _Specialised:
             lines.append(f"    if v{slot} is None or v{slot}.shape != {variable.value.shape}:")
             lines.append("        return None")
         args = ", ".join(f"v{s}" if s in self.variables else f"s{s}" for s in self.ctx.params)
-        lines += ["    try:", f"        r = _jit({args})", "    except TypeError:",
-                  "        return None"]  # a feed or buffer numba cannot take as compiled
+        lines += ["    try:", f"        r = _jit({args})",
+                  "    except (TypeError, IndexError):",  # a feed or buffer numba cannot take
+                  "        return None"]                   # as compiled, a failed guard
         out = []
         for slot, alias in zip(plan.fetch_slots, plan.fetch_may_alias):
             if slot in self.returned:
                 k = self.returned[slot]
-                out.append(f"r[{k}][()]" if self.values[slot].ndim == 0 else f"r[{k}]")
+                out.append(f"r[{k}][()]" if self.arg_value(slot).ndim == 0 else f"r[{k}]")
             elif slot in self.variables:
                 out.append(f"_to_user(_v{slot}, True)")
             elif slot in plan.feed_slots:

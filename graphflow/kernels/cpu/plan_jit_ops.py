@@ -236,6 +236,41 @@ def _apply_gradient_descent(ctx, step):
                       f"np.{dtype.name}({_scalar(ctx, alpha, dtype)}))")
 
 
+@emitter("ApplyAdam")
+def _apply_adam(ctx, step):
+    dtype = _float_op(ctx, step)
+    var, m, v, b1p, b2p, lr, beta1, beta2, eps, grad = step.ins
+    for slot in (m, v):
+        _require(ctx.is_variable(slot) and ctx.shape(slot) == ctx.shape(var), "bad Adam slot")
+    t = f"np.{dtype.name}"
+    b1p, b2p, lr, beta1, beta2, eps = (_scalar(ctx, s, dtype) for s in (b1p, b2p, lr, beta1,
+                                                                           beta2, eps))
+    # alpha as reference/training.adam_alpha computes it, in the variable's dtype
+    alpha = f"{lr} * np.sqrt({t}(1) - {b2p}) / ({t}(1) - {b1p})"
+    _apply(ctx, step, grad, f"_training._adam({ctx.name(var)}, {ctx.name(m)}, {ctx.name(v)}, "
+                            f"{ctx.name(grad)}, {alpha}, {t}(1) - {beta1}, {t}(1) - {beta2}, "
+                            f"{beta1}, {eps}, {bool(step.op._attrs['use_nesterov'])})")
+
+
+_ASSIGN = {"Assign": "{v}", "AssignAdd": "a[i] + {v}", "AssignSub": "a[i] - {v}"}
+
+
+@emitter(*_ASSIGN)
+def _assign(ctx, step):
+    """In place, as the per-op kernels assign a value of the variable's shape."""
+    var, value = step.ins
+    _require(ctx.is_variable(var), "assignment to something that is not a variable")
+    _require(ctx.shape(var) == ctx.shape(value) and ctx.dtype(var) == ctx.dtype(value),
+             "assignment of another shape or dtype")
+    target, source = ctx.temp(), ctx.temp()
+    ctx.line(f"{target} = {ctx.name(var)}.reshape(-1)")
+    ctx.line(f"{source} = {ctx.name(value)}.reshape(-1)")
+    size = int(np.prod(ctx.shape(var), dtype=np.int64))
+    ctx.loop((size,), f"{target}[i0] = " + _ASSIGN[step.op.type].format(v=f"{source}[i0]")
+             .replace("a[i]", f"{target}[i0]"))
+    ctx.bind(step.outs[0], ctx.name(var), fresh=False)
+
+
 @emitter("ApplyMomentum")
 def _apply_momentum(ctx, step):
     dtype = _float_op(ctx, step)
@@ -245,3 +280,58 @@ def _apply_momentum(ctx, step):
     _apply(ctx, step, grad, f"_training._momentum({ctx.name(var)}, {ctx.name(accum)}, "
                       f"{ctx.name(grad)}, {_scalar(ctx, lr, dtype)}, "
                       f"{_scalar(ctx, mom, dtype)}, {nesterov})")
+
+
+# ---------------------------------------------------------------- softmax and cross-entropy
+@emitter("Softmax", "LogSoftmax")
+def _softmax(ctx, step):
+    dtype = _float_op(ctx, step)
+    x = step.ins[0]
+    shape = ctx.shape(x)
+    _require(len(shape) >= 1 and shape[-1] > 0 and 0 not in shape, "empty softmax")
+    rows = (int(np.prod(shape[:-1], dtype=np.int64)), shape[-1])
+    out = ctx.temp()
+    ctx.line(f"{out} = np.empty({rows}, np.{dtype.name})")
+    ctx.line(f"_nn._softmax_serial(np.ascontiguousarray({ctx.name(x)}).reshape({rows}), {out}, "
+             f"{step.op.type == 'LogSoftmax'})")
+    ctx.bind(step.outs[0], f"{out}.reshape({shape})")
+
+
+def _xent_outputs(ctx, step, call, rows, dtype):
+    loss, backprop = ctx.temp(), ctx.temp()
+    ctx.line(f"{loss} = np.empty(({rows[0]},), np.{dtype.name})")
+    ctx.line(f"{backprop} = np.empty({rows}, np.{dtype.name})")
+    ctx.line(call.format(loss=loss, backprop=backprop))
+    ctx.bind(step.outs[0], loss)
+    ctx.bind(step.outs[1], backprop)
+
+
+@emitter("SoftmaxCrossEntropyWithLogits")
+def _softmax_xent(ctx, step):
+    dtype = _float_op(ctx, step)
+    features, labels = step.ins
+    shape = ctx.shape(features)
+    _require(len(shape) == 2 and ctx.shape(labels) == shape and 0 not in shape,
+             "cross-entropy of other shapes")
+    _xent_outputs(ctx, step, f"_nn._xent_serial({ctx.name(features)}, {ctx.name(labels)}, "
+                             "{loss}, {backprop})", shape, dtype)
+
+
+@emitter("SparseSoftmaxCrossEntropyWithLogits")
+def _sparse_softmax_xent(ctx, step):
+    features, labels = step.ins
+    dtype = ctx.dtype(features)
+    _require(dtype in FLOATS and ctx.dtype(labels).kind == "i", "not float logits")
+    shape = ctx.shape(features)
+    _require(len(shape) == 2 and ctx.shape(labels) == shape[:1] and 0 not in shape,
+             "cross-entropy of other shapes")
+    known = ctx.const(labels)
+    if known is not None:
+        _require(bool(np.all((known >= 0) & (known < shape[1]))), "label out of range")
+    else:  # labels fed at run time: checked before anything runs (numba does not check)
+        _require(ctx.is_parameter(labels), "labels computed at run time")
+        ctx.check(f"np.any({ctx.name(labels)} < 0) or np.any({ctx.name(labels)} >= "
+                  f"{shape[1]})")
+    _xent_outputs(ctx, step, f"_nn._sparse_xent_serial({ctx.name(features)}, "
+                             f"{ctx.name(labels)}.astype(np.int64), {{loss}}, {{backprop}})",
+                  shape, dtype)
