@@ -1,7 +1,7 @@
 """Runs the performance workloads W1-W8 for graphflow, numpy and (when installed) TensorFlow,
-interleaved in one process, and prints medians and ratios.
+JAX and PyTensor, interleaved in one process, and prints medians and ratios.
 
-Usage: python benchmarks/run.py [--repeat 5] [--only W1,W3]
+Usage: python benchmarks/run.py [--repeat 5] [--only W1,W3] [--peers jax,pytensor]
 Ratios are "x faster than TensorFlow" (or than numpy where TF is absent); > 1 is better.
 """
 
@@ -9,6 +9,7 @@ import argparse
 import statistics
 import time
 
+import peers
 import workloads
 
 SETTLE_SECONDS = 0.05
@@ -24,10 +25,18 @@ def _libraries():
     return libs
 
 
+def _case(name, factory, lib):
+    """The Case of workload `name` for `lib` (None: not written for it)."""
+    if lib in peers.LIBS and not name.startswith("W8"):
+        peer = peers.factory(name)
+        return None if peer is None else peer(lib)
+    return factory(lib)
+
+
 def measure(name, factory, libs, repeat):
     cases = {}
     for lib in libs:
-        case = factory(lib)
+        case = _case(name, factory, lib)
         if case is not None:
             cases[lib] = case
     times = {lib: [] for lib in cases}
@@ -57,8 +66,12 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--only", default="")
+    parser.add_argument("--peers", default="", help="also jax and/or pytensor, e.g. "
+                        "--peers jax,pytensor (their runtimes share the process: JAX's slows "
+                        "numba's parallel kernels, so compare those rows in separate runs)")
     args = parser.parse_args()
-    libs = _libraries()
+    wanted_peers = [p.strip() for p in args.peers.split(",") if p.strip()]
+    libs = _libraries() + [p for p in peers.available() if p in wanted_peers]
     wanted = [w.strip() for w in args.only.split(",") if w.strip()]
     print(f"{'workload':44s}" + "".join(f"{lib:>14s}" for lib in libs) + "   graphflow vs")
     for name, factory in workloads.WORKLOADS.items():

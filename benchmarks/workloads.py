@@ -221,6 +221,9 @@ _W8_SCRIPT = {
 
 
 def w8(lib_name, empty_cache=False):
+    import peers
+    if lib_name in peers.W8_SCRIPT:
+        return _fresh_process(textwrap.dedent(peers.W8_SCRIPT[lib_name]), empty_cache)
     if lib_name not in _W8_SCRIPT:
         return None
     body = textwrap.dedent(f"""
@@ -233,11 +236,17 @@ def w8(lib_name, empty_cache=False):
             with tf.Session() as s:
                 s.run(f, {{a: np.ones((2, 100))}})
     """)
+    return _fresh_process(body, empty_cache)
+
+
+def _fresh_process(body, empty_cache):
+    """A Case running `body` in a new interpreter (with empty kernel caches if asked)."""
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
 
     def run():
         if empty_cache:
             env["NUMBA_CACHE_DIR"] = tempfile.mkdtemp(prefix="gf-numba-")
+            env["PYTENSOR_FLAGS"] = "compiledir=" + tempfile.mkdtemp(prefix="gf-pytensor-")
         subprocess.run([sys.executable, "-c", body], check=True, env=env,
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     if not empty_cache:
@@ -246,7 +255,7 @@ def w8(lib_name, empty_cache=False):
 
 
 def w8_empty_cache(lib_name):
-    if lib_name != "graphflow":
+    if lib_name not in ("graphflow", "pytensor"):
         return None
     return w8(lib_name, empty_cache=True)
 
