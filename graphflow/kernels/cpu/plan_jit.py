@@ -206,13 +206,10 @@ class _Specialised:
         self._check_sizes()
         body = _live(body, plan.fetch_slots)
         self.ctx = plan_jit_codegen.Context(self, body, plan.fetch_slots)
-        for step in body:
-            emit = plan_jit_ops.EMITTERS.get(step.op.type)
-            if emit is None:
-                raise Ineligible(f"no emitter for {step.op.type}")
+        for step in body:  # every body step has an emitter (_structure)
             if step.op._op_def.stateful:
                 self.ctx.flush()  # pending expressions read buffers this step may update
-            emit(self.ctx, step)
+            plan_jit_ops.EMITTERS[step.op.type](self.ctx, step)
         self.ctx.flush()
         self.arguments = [[self.arg_value(s).dtype.name, self.arg_value(s).ndim]
                           for s in self.ctx.params]
