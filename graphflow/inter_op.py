@@ -72,12 +72,14 @@ def parallelise(plan, durations, size):
     if len(heavy) < 2:
         return 0
     index = {s: i for i, s in enumerate(steps)}
+    step_of = {s.op: s for s in steps}
     users = {}  # slot or step -> indices of the steps that read it or wait for it
     for i, s in enumerate(steps):
         for slot in s.ins:
             users.setdefault(slot, []).append(i)
-        for c in _control_steps(s, steps):
-            users.setdefault(c, []).append(i)
+        for c in s.op._control_inputs:
+            if c in step_of:
+                users.setdefault(step_of[c], []).append(i)
     stateful = [i for i, s in enumerate(steps) if s.op._op_def.stateful]
     grouped = set()
     groups = {}
@@ -118,12 +120,6 @@ def _movable(step):
     op = step.op
     return (not op._op_def.stateful and step.members is None and
             not any(t.dtype.is_ref_dtype for t in op._inputs))
-
-
-def _control_steps(step, steps):
-    """The steps of `step`'s control inputs (as Step objects of `steps`)."""
-    controls = set(step.op._control_inputs)
-    return [s for s in steps if s.op in controls]
 
 
 def _group_step(members, size):

@@ -189,14 +189,8 @@ class BaseSession:
                                  self._config)
             self._plans[key] = plan
         if tracer is None:
-            fast = plan.fast
-            if fast is not None:
-                results = fast(feed_values)
-                if results is not None:
-                    return results
-            values = executor.execute(plan, feed_values)
-        else:
-            values = tracer.run(plan, feed_values)
+            return run_plan(plan, feed_values)
+        values = tracer.run(plan, feed_values)
         return [to_user(v, alias) for v, alias in zip(values, plan.fetch_may_alias)]
 
     def _process_feeds(self, feed_dict):
@@ -204,8 +198,7 @@ class BaseSession:
             return (), ()
         items = []
         for key, value in feed_dict.items():
-            tensor = key if type(key) is graph_lib.Tensor and key.graph is self._graph else \
-                _feed_tensor(self._graph, key)
+            tensor = _feed_tensor(self._graph, key)
             items.append((tensor, self._feed_converter(tensor)(value)))
         if len(items) > 1:
             items.sort(key=lambda kv: (kv[0].op._id, kv[0].value_index))
@@ -272,8 +265,7 @@ class _RunSignature:
 
     def __init__(self, session, mapper, feed_dict):
         self.session = session
-        tensors = [k if type(k) is graph_lib.Tensor and k.graph is session._graph else
-                   _feed_tensor(session._graph, k) for k in (feed_dict or ())]
+        tensors = [_feed_tensor(session._graph, k) for k in (feed_dict or ())]
         self.converters = [session._feed_converter(t) for t in tensors]
         order = sorted(range(len(tensors)),
                        key=lambda i: (tensors[i].op._id, tensors[i].value_index))
@@ -288,16 +280,21 @@ class _RunSignature:
                 values = [values[i] for i in self.order]
         else:
             values = []
-        plan = self.plan
         if self.session._closed:
             raise RuntimeError("Attempted to use a closed Session.")
-        fast = plan.fast
-        if fast is not None:
-            results = fast(values)
-            if results is not None:
-                return self.build(results)
-        values = executor.execute(plan, values)
-        return self.build([to_user(v, a) for v, a in zip(values, plan.fetch_may_alias)])
+        return self.build(run_plan(self.plan, values))
+
+
+def run_plan(plan, feed_values):
+    """The fetched values of one run of `plan`, as the user gets them: from its compiled
+    whole-plan function when it has one that takes this run, else op by op."""
+    fast = plan.fast
+    if fast is not None:
+        results = fast(feed_values)
+        if results is not None:
+            return results
+    values = executor.execute(plan, feed_values)
+    return [to_user(v, alias) for v, alias in zip(values, plan.fetch_may_alias)]
 
 
 def to_user(value, may_alias):
@@ -370,6 +367,9 @@ def _apply_thread_config(config):
 
 
 def _feed_tensor(graph, key):
+    """The tensor a feed_dict key names (a Tensor of `graph`, a Variable, a tensor name)."""
+    if type(key) is graph_lib.Tensor and key.graph is graph:
+        return key
     from graphflow import variables
     if isinstance(key, variables.Variable):
         return key.value()

@@ -133,6 +133,16 @@ def _sqdiff_parallel(x, y, out):
         out[i] = d * d
 
 
+def _flat_run(serial, parallel, *leading):
+    """run(x): `serial` or `parallel` (by size) as kernel(*leading, flat x, flat out)."""
+    def run(x):
+        flat = np.ascontiguousarray(x).reshape(-1)
+        out = np.empty_like(flat)
+        (parallel if flat.size >= PARALLEL_THRESHOLD else serial)(*leading, flat, out)
+        return (out.reshape(x.shape),)
+    return run
+
+
 def _flat_unary(serial, parallel, op_type):
     fallback = reference.REFERENCE[op_type]
 
@@ -140,13 +150,7 @@ def _flat_unary(serial, parallel, op_type):
         attrs = node._attrs
         if node.inputs[0].dtype.base_dtype.as_numpy_dtype not in (np.float32, np.float64):
             return lambda x: fallback(attrs, x)
-
-        def run(x):
-            flat = np.ascontiguousarray(x).reshape(-1)
-            out = np.empty_like(flat)
-            (parallel if flat.size >= PARALLEL_THRESHOLD else serial)(flat, out)
-            return (out.reshape(x.shape),)
-        return run
+        return _flat_run(serial, parallel)
     return factory
 
 
@@ -158,14 +162,7 @@ def _transcendental(op_type, ufunc):
     def factory(node, state):
         if node.inputs[0].dtype.base_dtype.as_numpy_dtype != np.float32:
             return other(node, state)
-
-        def run(x):
-            flat = np.ascontiguousarray(x).reshape(-1)
-            out = np.empty_like(flat)
-            big = flat.size >= PARALLEL_THRESHOLD
-            (fast_math.map_parallel if big else fast_math.map_serial)(kind, flat, out)
-            return (out.reshape(x.shape),)
-        return run
+        return _flat_run(fast_math.map_serial, fast_math.map_parallel, kind)
     return factory
 
 

@@ -18,13 +18,13 @@ are raised by, and name, the member node that fails. A failed compile warns once
 """
 
 import heapq
-import sys
 import threading
 import warnings
 
 import numpy as np
 
 from graphflow.kernels.cpu import fused_codegen
+from graphflow.kernels.cpu import recycle
 
 ENABLED = True              # False: plans keep every step (for comparisons and debugging)
 FUSE_MIN_SIZE = 1 << 15     # elements; smaller calls run the unfused steps
@@ -36,7 +36,6 @@ _FAILED = object()
 _KERNELS = {}               # (source key, parallel) -> numba dispatcher, _PENDING or _FAILED
 _LOCK = threading.Lock()
 _THREADS = []
-_UNSHARED = 3               # sys.getrefcount of an array held by one attribute and one local
 
 
 def fuse(steps, keep):
@@ -182,7 +181,7 @@ class FusedGroup:
         self.probe = _probe(tensors)
         self.unfused = None
         self._keys = {}
-        self._spare = None
+        self._outputs = recycle.Outputs(keep=1)
 
     def step(self):
         """The Step replacing the group, or None when no input can tell the size."""
@@ -230,11 +229,7 @@ class FusedGroup:
     def _output(self, shape):
         """A new output array, or the previous call's when nothing but this group holds it
         any more (the user dropped it): reusing it saves the page faults of a fresh one."""
-        out = self._spare
-        if out is not None and out.shape == shape and sys.getrefcount(out) == _UNSHARED:
-            return out
-        out = self._spare = np.empty(shape, self.dtype)
-        return out
+        return self._outputs.empty(shape, self.dtype)
 
     def source(self, kinds):
         return fused_codegen.kernel_source(self.lines, self.dtype, kinds)

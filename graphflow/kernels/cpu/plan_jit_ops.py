@@ -10,6 +10,7 @@ kernel and the emitted code must agree bit for bit, since a run may take either 
 import numpy as np
 
 from graphflow.kernels import checks
+from graphflow.kernels import index_maps
 from graphflow.kernels import reference
 from graphflow.kernels.cpu import fast_math
 from graphflow.kernels.cpu import fused_codegen
@@ -150,25 +151,23 @@ _DATA_INPUT = {"StridedSliceGrad": 4}  # else input 0
 @emitter("StridedSlice", "Slice", "Tile", "ReverseV2", "BroadcastTo", "Pad",
          "StridedSliceGrad")
 def _index_map(ctx, step):
-    """A copy through an index map: the op's reference kernel applied, at specialisation
-    time, to the input's element numbers (from 1) gives each output element's source; 0
-    marks the elements that Pad and StridedSliceGrad fill with zeros."""
+    """A copy through the op's index map (kernels/index_maps.py), computed at
+    specialisation time; Pad and StridedSliceGrad fill the unmapped elements with zeros."""
     position = _DATA_INPUT.get(step.op.type, 0)
     x = step.ins[position]
     values = [ctx.const(slot) for slot in step.ins]
     _require(all(v is not None for i, v in enumerate(values) if i != position),
              "indices computed at run time")
-    shape = ctx.shape(x)
-    size = int(np.prod(shape, dtype=np.int64))
-    values[position] = np.arange(1, size + 1, dtype=np.int64).reshape(shape)
+    values[position] = index_maps.probes([ctx.shape(x)])[0]
     try:
-        index = np.asarray(reference.REFERENCE[step.op.type](step.op._attrs, *values)[0]) - 1
+        (index, shape), = index_maps.sources(reference.REFERENCE[step.op.type],
+                                              step.op._attrs, values)
     except Exception as err:  # noqa: BLE001 - the per-op kernel reports it
         raise Ineligible("bad arguments") from err
     out = step.outs[0]
     out_shape = ctx.shape(out)
-    _require(index.shape == out_shape, "index map of another shape")
-    table = ctx.constant(index.reshape(-1))
+    _require(shape == out_shape, "index map of another shape")
+    table = ctx.constant(index)
     source = f"{ctx.name(x)}.reshape(-1)"
     if index.size and index.min() < 0:
         flat = ctx.temp()

@@ -16,7 +16,7 @@ small device->host copy), OneHot needs no check (out-of-range indices give all-o
 import numpy as np
 from numba import cuda
 
-from graphflow.kernels import checks, registry
+from graphflow.kernels import checks, index_maps, registry
 from graphflow.kernels.cpu.shape_memo import ShapeMemo, array_key
 from graphflow.kernels.cuda import memory
 from graphflow.kernels.cuda.launch import flat, launch
@@ -76,32 +76,20 @@ class _Plan:
         self.shapes, self.gathers, self.scatters = shapes, gathers, scatters
 
 
-def _probes(shapes):
-    probes, start = [], 1
-    for shape in shapes:
-        size = int(np.prod(shape, dtype=np.int64))
-        probes.append(np.arange(start, start + size, dtype=np.int64).reshape(shape))
-        start += size
-    return probes
-
-
 def _is_identity(index, size):
     return index.size == size and np.array_equal(index, np.arange(size))
 
 
 def _plan(fn, attrs, layout, shapes, consts):
     """Runs the reference on arange probes; returns the _Plan of one input signature."""
-    args = layout.arguments(_probes(shapes), consts)
-    outputs = [np.asarray(o) for o in fn(attrs, *args)]
-    out_shapes = [o.shape for o in outputs]
+    maps = index_maps.sources(fn, attrs, layout.arguments(index_maps.probes(shapes), consts))
+    out_shapes = [shape for _, shape in maps]
     if len(shapes) == 1:
         size = int(np.prod(shapes[0], dtype=np.int64))
-        gathers = []
-        for out in outputs:
-            index = out.reshape(-1) - 1
-            gathers.append(None if _is_identity(index, size) else memory.to_device(index))
+        gathers = [None if _is_identity(index, size) else memory.to_device(index)
+                   for index, _ in maps]
         return _Plan(out_shapes, gathers, None)
-    index = outputs[0].reshape(-1) - 1
+    index = maps[0][0]
     dest = np.full(int(sum(np.prod(s, dtype=np.int64) for s in shapes)), -1, np.int64)
     dest[index] = np.arange(index.size)
     scatters, start = [], 0
