@@ -9,6 +9,7 @@ is not written for them.
 
 import numpy as np
 
+import workloads
 from workloads import Case, _blood_fat_data
 
 LIBS = ("jax", "pytensor")
@@ -98,11 +99,11 @@ def w3(lib):
     if lib == "jax":
         jax, jnp = _jax()
         f = jax.jit(lambda v: jax.nn.sigmoid(v * a + b) * jnp.tanh(v) - np.float32(0.5) * v * v)
-        return _repeated(lambda: f(x).block_until_ready(), 1)
+        return _repeated(lambda: f(x).block_until_ready(), workloads.BIG_CALLS)
     _, pt = _pt()
     v = pt.vector("v", dtype="float32")
     fn = _function([v], pt.sigmoid(v * a + b) * pt.tanh(v) - np.float32(0.5) * v * v)
-    return _repeated(lambda: fn(x), 1)
+    return _repeated(lambda: fn(x), workloads.BIG_CALLS)
 
 
 def _reduction(rows):
@@ -113,11 +114,11 @@ def _reduction(rows):
         if lib == "jax":
             jax, jnp = _jax()
             f = jax.jit(lambda d: jnp.sum(d, axis=axis))
-            return _repeated(lambda: f(data).block_until_ready(), 1)
+            return _repeated(lambda: f(data).block_until_ready(), workloads.BIG_CALLS)
         _, pt = _pt()
         d = pt.tensor("d", dtype="float32", shape=(None,) * data.ndim)
         fn = _function([d], pt.sum(d, axis=axis))
-        return _repeated(lambda: fn(data), 1)
+        return _repeated(lambda: fn(data), workloads.BIG_CALLS)
     return workload
 
 
@@ -127,11 +128,11 @@ def w5(lib):
     if lib == "jax":
         jax, jnp = _jax()
         f = jax.jit(jnp.matmul)
-        return _repeated(lambda: f(a, b).block_until_ready(), 1)
+        return _repeated(lambda: f(a, b).block_until_ready(), workloads.BIG_CALLS)
     _, pt = _pt()
     pa, pb = pt.matrix("a", dtype="float32"), pt.matrix("b", dtype="float32")
     fn = _function([pa, pb], pt.dot(pa, pb))
-    return _repeated(lambda: fn(a, b), 1)
+    return _repeated(lambda: fn(a, b), workloads.BIG_CALLS)
 
 
 def _mlp_params():

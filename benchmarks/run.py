@@ -12,7 +12,7 @@ import time
 import peers
 import workloads
 
-SETTLE_SECONDS = 0.05
+SETTLE_SECONDS = 0.25
 
 
 def _libraries():

@@ -202,8 +202,16 @@ def _may_alias_state(tensor):
 
 def _needed_ops(fetches, targets, fed):
     """The ops to run: backwards from fetches and targets through data and control inputs,
-    stopping at fed tensors. Unfed placeholders raise InvalidArgumentError."""
+    stopping at fed tensors. Unfed placeholders raise InvalidArgumentError.
+
+    A control input that can have no effect is skipped: one whose op and every op above it
+    (through data and control inputs, up to fed tensors) is stateless or only reads a
+    variable. Such an op's work could not be observed; the common case is the gradient with
+    respect to a fed placeholder, which an optimizer's gated gradients (`tuple`) ask for only
+    by a control edge, e.g. a third of an MLP's backward matmuls.
+    """
     needed = set()
+    effects = {}
     stack = [t.op for t in fetches if t not in fed] + list(targets)
     while stack:
         op = stack.pop()
@@ -215,8 +223,39 @@ def _needed_ops(fetches, targets, fed):
         for t in op._inputs:
             if t not in fed and t.op not in needed:
                 stack.append(t.op)
-        stack.extend(c for c in op._control_inputs if c not in needed)
+        stack.extend(c for c in op._control_inputs
+                     if c not in needed and _may_have_effect(c, fed, effects))
     return needed
+
+
+# Stateful ops that only read session state: running them changes nothing.
+_READ_ONLY_STATEFUL = frozenset({"VariableV2", "VarHandleOp", "ReadVariableOp"})
+# Stateless ops that exist for what they raise or print.
+_CHECK_OPS = frozenset({"CheckNumerics", "Assert", "Print", "PrintV2"})
+
+
+def _may_have_effect(root, fed, memo):
+    """Whether running `root` (with what it needs) may change state, raise a check or need an
+    unfed placeholder; memoised in `memo`. Iterative: graphs can be deep."""
+    stack = [root]
+    while stack:
+        op = stack[-1]
+        if op in memo:
+            stack.pop()
+            continue
+        if (op.type in _CHECK_OPS or op.type == "Placeholder"
+                or (op._op_def.stateful and op.type not in _READ_ONLY_STATEFUL)):
+            memo[op] = True
+            stack.pop()
+            continue
+        above = [t.op for t in op._inputs if t not in fed] + list(op._control_inputs)
+        pending = [a for a in above if a not in memo]
+        if pending:
+            stack.extend(pending)
+            continue
+        memo[op] = any(memo[a] for a in above)
+        stack.pop()
+    return memo[root]
 
 
 def _unfed_placeholder(op):
