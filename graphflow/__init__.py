@@ -15,7 +15,7 @@ from graphflow.graph import (
     Graph, GraphKeys, Operation, Tensor, add_to_collection, add_to_collections,
     control_dependencies, device, get_collection, get_collection_ref, get_default_graph,
     is_tensor, name_scope, reset_default_graph)
-from graphflow.config import ConfigProto, GPUOptions, GraphOptions, RunMetadata, RunOptions
+from graphflow.config import ConfigProto, GPUOptions, GraphOptions
 from graphflow.session import InteractiveSession, Session, get_default_session
 from graphflow.ops.constant_op import constant, convert_to_tensor
 from graphflow.ops.math_ops import (
@@ -74,21 +74,36 @@ from graphflow import losses
 from graphflow import layers
 from graphflow.ops.losses_impl import div_no_nan
 # --- end nn ops
-# --- io (GraphDef, graph_util, Saver, meta graphs): exports go below this line
-from graphflow.io.importer import import_graph_def
-from graphflow.io.protos import make_ndarray, make_tensor_proto
-from graphflow.proto.attr_value_pb2 import AttrValue, NameAttrList
-from graphflow.proto.graph_pb2 import GraphDef, VersionDef
-from graphflow.proto.meta_graph_pb2 import MetaGraphDef
-from graphflow.proto.node_def_pb2 import NodeDef
-from graphflow.proto.tensor_pb2 import TensorProto
-from graphflow.proto.tensor_shape_pb2 import TensorShapeProto
-from graphflow import graph_util
-from graphflow import io
-# --- end io
-# --- summary and viewer: exports go below this line
-from graphflow import summary
-from graphflow import viewer
-from graphflow.proto.event_pb2 import Event, SessionLog
-from graphflow.proto.summary_pb2 import HistogramProto, Summary, SummaryMetadata
-# --- end summary
+# --- io (GraphDef, graph_util, Saver, meta graphs), summaries, viewer: loaded on first use
+from graphflow import lazy as _lazy
+from graphflow.ops import io_ops as _io_ops  # noqa: F401 - op definitions (SaveV2, ...)
+from graphflow.ops import summary_ops as _summary_ops  # noqa: F401 - op definitions
+
+_lazy.exports(globals(), {
+    "RunMetadata": "graphflow.proto.step_stats_pb2:RunMetadata",
+    "RunOptions": "graphflow.proto.step_stats_pb2:RunOptions",
+    "import_graph_def": "graphflow.io.importer:import_graph_def",
+    "make_ndarray": "graphflow.io.protos:make_ndarray",
+    "make_tensor_proto": "graphflow.io.protos:make_tensor_proto",
+    "AttrValue": "graphflow.proto.attr_value_pb2:AttrValue",
+    "NameAttrList": "graphflow.proto.attr_value_pb2:NameAttrList",
+    "GraphDef": "graphflow.proto.graph_pb2:GraphDef",
+    "VersionDef": "graphflow.proto.graph_pb2:VersionDef",
+    "MetaGraphDef": "graphflow.proto.meta_graph_pb2:MetaGraphDef",
+    "NodeDef": "graphflow.proto.node_def_pb2:NodeDef",
+    "TensorProto": "graphflow.proto.tensor_pb2:TensorProto",
+    "TensorShapeProto": "graphflow.proto.tensor_shape_pb2:TensorShapeProto",
+    "graph_util": "graphflow.graph_util",
+    "io": "graphflow.io",
+    "summary": "graphflow.summary",
+    "viewer": "graphflow.viewer",
+    "Event": "graphflow.proto.event_pb2:Event",
+    "SessionLog": "graphflow.proto.event_pb2:SessionLog",
+    "HistogramProto": "graphflow.proto.summary_pb2:HistogramProto",
+    "Summary": "graphflow.proto.summary_pb2:Summary",
+    "SummaryMetadata": "graphflow.proto.summary_pb2:SummaryMetadata",
+})
+
+from graphflow import fast_exit as _fast_exit
+
+_fast_exit.install()

@@ -5,7 +5,10 @@ RunMetadata are the wire-compatible protos of graphflow/proto/step_stats.proto (
 fills `RunMetadata.step_stats`; FileWriter.add_run_metadata writes them for TensorBoard).
 """
 
-from graphflow.proto.step_stats_pb2 import RunMetadata, RunOptions  # noqa: F401
+from graphflow import lazy
+
+lazy.exports(globals(), {"RunMetadata": "graphflow.proto.step_stats_pb2:RunMetadata",
+                         "RunOptions": "graphflow.proto.step_stats_pb2:RunOptions"})
 
 
 class GPUOptions:

@@ -7,6 +7,8 @@ import subprocess
 import sys
 import textwrap
 
+import pytest
+
 
 def test_a_first_run_imports_no_scipy_linalg_and_no_tensorflow():
     script = textwrap.dedent("""
@@ -20,12 +22,27 @@ def test_a_first_run_imports_no_scipy_linalg_and_no_tensorflow():
         from graphflow import devices
         cuda = "numba.cuda" in sys.modules
         print(float(value), "scipy.linalg" in sys.modules, "tensorflow" in sys.modules,
-              cuda if not devices._may_have_cuda() else False)
+              cuda if not devices._may_have_cuda() else False, "google.protobuf" in sys.modules)
+        print(type(tf.GraphDef()).__name__, tf.train.Saver.__name__, "google.protobuf" in sys.modules)
     """)
     env = {k: v for k, v in os.environ.items() if k != "NUMBA_ENABLE_CUDASIM"}
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                          check=True, env=env).stdout.split()
-    assert out == ["400.0", "False", "False", "False"]  # (prod 1 + mean 1) * sum 200
+    # (prod 1 + mean 1) * sum 200; protobuf loads with the first proto class asked for
+    assert out == ["400.0", "False", "False", "False", "False", "GraphDef", "Saver", "True"]
+
+
+def test_lazy_exports_behave_like_attributes():
+    import graphflow as tf
+    from graphflow.proto import graph_pb2
+    assert tf.GraphDef is graph_pb2.GraphDef
+    assert "GraphDef" in dir(tf) and "Saver" in dir(tf.train) and "summary" in dir(tf)
+    assert tf.summary.FileWriter is __import__("graphflow.summary").summary.FileWriter
+    assert tf.RunOptions is tf.config.RunOptions
+    with pytest.raises(AttributeError, match="no attribute 'NoSuchThing'"):
+        tf.NoSuchThing  # noqa: B018
+    with pytest.raises(AttributeError, match="graphflow.train"):
+        tf.train.NoSuchOptimizer  # noqa: B018
 
 
 def test_no_driver_means_no_gpu_without_importing_numba_cuda(monkeypatch):
@@ -59,3 +76,39 @@ def test_numba_linear_algebra_still_works_after_import():
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                          check=True).stdout.strip()
     assert out == "3.0 [0.0, 1.0, 3.0, 3.0, 2.0]"
+
+
+
+_EXIT_SCRIPT = """
+    import atexit
+    import gc
+
+    # Registered before graphflow's handler, so it runs after it (last in, first out).
+    atexit.register(lambda: print("frozen" if gc.get_freeze_count() else "not-frozen"))
+
+    import graphflow as tf
+
+    class Holder:
+        def __del__(self):
+            with open("garbage.txt", "w") as f:
+                f.write("finalised")
+
+    # Garbage at exit: a cycle whose finaliser writes a file, run as usual.
+    gc.disable()
+    garbage = Holder()
+    garbage.me = garbage
+    del garbage
+    with tf.Session() as sess:
+        print(sess.run(tf.reduce_sum(tf.constant([1.0, 2.0]))))
+"""
+
+
+@pytest.mark.parametrize("setting, state", [("1", "frozen"), ("0", "not-frozen")])
+def test_exit_finalises_garbage_then_freezes_the_survivors(tmp_path, setting, state):
+    env = dict(os.environ, GRAPHFLOW_FAST_EXIT=setting)
+    out = subprocess.run([sys.executable, "-c", textwrap.dedent(_EXIT_SCRIPT)],
+                         capture_output=True, text=True, check=True, env=env,
+                         cwd=tmp_path).stdout.split()
+    assert out == ["3.0", state]
+    if setting == "1":  # (plain Python skips collections at exit while gc is disabled)
+        assert (tmp_path / "garbage.txt").read_text() == "finalised"

@@ -15,15 +15,17 @@ import contextlib
 import re
 
 import numpy as np
-from google.protobuf import json_format
 
 from graphflow import dtypes
 from graphflow import graph as graph_lib
+from graphflow import lazy
 from graphflow import registry
 from graphflow.op_builder import apply_op
 from graphflow.ops import constant_op
 from graphflow.ops import shape_fns
-from graphflow.proto import summary_pb2
+
+json_format = lazy.module("google.protobuf.json_format")
+summary_pb2 = lazy.module("graphflow.proto.summary_pb2")
 
 _SCALAR_OUTPUT = {"outputs": ["summary: string"], "shape_fn": shape_fns.scalar,
                   "grad": registry.NOT_DIFFERENTIABLE}

@@ -8,11 +8,18 @@ from graphflow.train.optimizers import (
     MomentumOptimizer, RMSPropOptimizer)
 from graphflow.train.training_util import (
     create_global_step, get_global_step, get_or_create_global_step, global_step)
-from graphflow.train.saver import Saver, SaverDef, export_meta_graph, import_meta_graph
-from graphflow.train.checkpoint_management import (
-    CheckpointState, NewCheckpointReader, checkpoint_exists, generate_checkpoint_state_proto,
-    get_checkpoint_mtimes, get_checkpoint_state, latest_checkpoint, list_variables,
-    load_checkpoint, load_variable, meta_graph_filename, remove_checkpoint,
-    update_checkpoint_state)
-from graphflow.io.graph_io import write_graph
-from graphflow.summary import summary_iterator
+from graphflow import lazy as _lazy
+
+# Checkpoints and graph files need protobuf: loaded on first use (graphflow/lazy.py).
+_lazy.exports(globals(), {
+    **{name: "graphflow.train.saver:" + name
+       for name in ("Saver", "SaverDef", "export_meta_graph", "import_meta_graph")},
+    **{name: "graphflow.train.checkpoint_management:" + name
+       for name in ("CheckpointState", "NewCheckpointReader", "checkpoint_exists",
+                    "generate_checkpoint_state_proto", "get_checkpoint_mtimes",
+                    "get_checkpoint_state", "latest_checkpoint", "list_variables",
+                    "load_checkpoint", "load_variable", "meta_graph_filename",
+                    "remove_checkpoint", "update_checkpoint_state")},
+    "write_graph": "graphflow.io.graph_io:write_graph",
+    "summary_iterator": "graphflow.summary:summary_iterator",
+})

@@ -10,9 +10,11 @@ import numpy as np
 
 from graphflow import dtypes
 from graphflow import errors
-from graphflow.io import checkpoint_format
+from graphflow import lazy
 from graphflow.kernels import checks
 from graphflow.kernels import registry
+
+checkpoint_format = lazy.module("graphflow.io.checkpoint_format")
 
 
 def _prefix_string(prefix):

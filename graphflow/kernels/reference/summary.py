@@ -15,10 +15,12 @@ import zlib
 import numpy as np
 
 from graphflow import dtypes
+from graphflow import lazy
 from graphflow.kernels import checks
 from graphflow.kernels.reference import reference
-from graphflow.proto import summary_pb2
-from graphflow.proto import types_pb2
+
+summary_pb2 = lazy.module("graphflow.proto.summary_pb2")
+types_pb2 = lazy.module("graphflow.proto.types_pb2")
 
 
 def as_string_scalar(message):
