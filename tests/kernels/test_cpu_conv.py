@@ -1,7 +1,9 @@
 """The CPU convolution, pooling and relu kernels against the numpy reference kernels: the
 direct loops (few taps) and im2col + GEMM on odd shapes (strides, explicit padding,
 dilations, groups, NCHW, float64), col2im on narrow and wide channels, MaxPoolGrad on
-tiling and overlapping windows, and the recycled outputs (kernels/cpu/recycle.py)."""
+tiling and overlapping windows, and the recycled outputs (kernels/cpu/recycle.py). The
+generated few-tap kernels (kernels/cpu/conv_direct.py) and the window-specialised max
+pooling also against the oracle loops of tests/nn/conv_oracles.py."""
 
 import numpy as np
 import pytest
@@ -10,9 +12,11 @@ import graphflow as gf
 from graphflow.kernels import reference
 from graphflow.kernels import registry as kernel_registry
 from graphflow.kernels.cpu import conv as cpu_conv
+from graphflow.kernels.cpu import conv_direct
 from graphflow.kernels.cpu import nn as cpu_nn
 from graphflow.kernels.cpu import recycle
 from tests.helpers import evaluate
+from tests.nn import conv_oracles
 
 RNG = np.random.default_rng(11)
 
@@ -104,6 +108,61 @@ def test_direct_and_chunked_paths_agree_with_one_image_per_chunk(name, monkeypat
         np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
 
 
+# Few-tap windows (at most DIRECT_MAX_TAPS) on the generated kernels: input NHWC, filter,
+# strides, padding (tf's form), dilations. Output widths below conv_direct.BLOCK, not a
+# multiple of it or of GRAD_BLOCK (tails), output channels not a multiple of a vector.
+DIRECT_CASES = {
+    "lenet_c1_same_oc32": ((2, 9, 8, 1), (5, 5, 1, 32), (1, 1), "SAME", (1, 1)),
+    "c1_oc17_width9": ((2, 7, 9, 1), (3, 3, 1, 17), (1, 1), "SAME", (1, 1)),
+    "c3_valid_stride2_oc33": ((2, 9, 11, 3), (3, 3, 3, 33), (2, 2), "VALID", (1, 1)),
+    "c2_explicit_dilated": ((1, 8, 10, 2), (2, 4, 2, 5), (1, 2),
+                            [[0, 0], [2, 1], [0, 3], [0, 0]], (2, 2)),
+    "groups_2_of_c4": ((2, 6, 7, 4), (3, 3, 2, 6), (1, 1), "SAME", (1, 1)),
+    "width_1": ((2, 5, 1, 1), (3, 1, 1, 3), (1, 1), "SAME", (1, 1)),
+    "stride_3_width_2": ((1, 6, 5, 2), (2, 2, 2, 7), (3, 3), "SAME", (1, 1)),
+}
+
+
+def _oracle_padding(padding):
+    return padding if isinstance(padding, str) else (tuple(padding[1]), tuple(padding[2]))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("name", sorted(DIRECT_CASES))
+def test_direct_kernels_match_the_oracle_loops(name, dtype, monkeypatch):
+    """Conv2D and its filter gradient on conv_direct (asserted to run), the input gradient
+    on col2im, against plain Python sums."""
+    x_shape, f_shape, strides, padding, dilations = DIRECT_CASES[name]
+    ran = []
+    for kernel in ("forward", "filter_grad"):
+        real = getattr(conv_direct, kernel)
+        monkeypatch.setattr(conv_direct, kernel,
+                            lambda *args, real=real, kernel=kernel: ran.append(kernel) or
+                            real(*args))
+    x = RNG.normal(size=x_shape).astype(dtype)
+    f = RNG.normal(size=f_shape).astype(dtype)
+    out = gf.nn.conv2d(x, f, [1, *strides, 1], padding, dilations=[1, *dilations, 1])
+    dout = RNG.normal(size=out.shape.as_list()).astype(dtype)
+    dx, df = gf.gradients(out, [out.op.inputs[0], out.op.inputs[1]], grad_ys=dout)
+    got = evaluate([out, dx, df])
+    oracle = [conv_oracles.conv2d(x.astype(np.float64), f.astype(np.float64), strides,
+                                  _oracle_padding(padding), dilations)]
+    oracle += conv_oracles.conv2d(x.astype(np.float64), f.astype(np.float64), strides,
+                                  _oracle_padding(padding), dilations, dout=dout)
+    assert sorted(set(ran)) == ["filter_grad", "forward"]
+    tol = 1e-12 if dtype == np.float64 else 1e-5
+    for value, want in zip(got, oracle):
+        assert value.dtype == dtype
+        np.testing.assert_allclose(value, want, rtol=tol, atol=tol * 10)
+
+
+def test_direct_kernels_are_generated_once_per_window_shape():
+    spec = conv_direct.Spec(5, 5, 1, 1, 32, 1, 1, conv_direct.BLOCK, 0)
+    assert conv_direct._kernel("forward", spec) is conv_direct._kernel("forward", spec)
+    source = conv_direct.forward_source(spec)
+    assert "np.uint64(25)" not in source and "U64 = np.uint64(64)" in source
+
+
 POOL_CASES = {  # input NHWC, window, strides, padding: tiling or not
     "tiles_2x2_same_odd": ((2, 5, 7, 3), (2, 2), (2, 2), "SAME"),
     "tiles_2x2_valid": ((1, 6, 8, 4), (2, 2), (2, 2), "VALID"),
@@ -123,13 +182,49 @@ def test_max_pool_grad_is_bit_exact_on_tiling_and_other_windows(name, dtype):
     shape, ksize, strides, padding = POOL_CASES[name]
     x = RNG.integers(0, 3, size=shape).astype(dtype)
     x.reshape(-1)[::5] = np.nan
-    out = gf.nn.max_pool(x, [1, *ksize, 1], [1, *strides, 1], padding)
+    out = gf.nn.max_pool(gf.constant(x), [1, *ksize, 1], [1, *strides, 1], padding)
+    assert out.dtype == gf.as_dtype(dtype)
     tiles = cpu_conv._tiles(*_pool_geometry(shape, ksize, strides, padding))
     assert tiles == name.startswith("tiles")
     grad = RNG.normal(size=out.shape.as_list()).astype(dtype)
     grad.reshape(-1)[::3] = -0.0
     (dx,) = gf.gradients(out, [out.op.inputs[0]], grad_ys=grad)
     _check_against_reference([out.op, dx.op], None, dtype, exact=True)
+
+
+# input NHWC, window, strides, padding in tf's form (pairs: explicit, some windows wholly
+# in the padding)
+POOL_ORACLE_CASES = {
+    "lenet_2x2_same": ((2, 28, 28, 32), (2, 2), (2, 2), "SAME"),
+    "row_1x3_same_stride_1": ((1, 4, 7, 3), (1, 3), (1, 1), "SAME"),
+    "column_3x1_valid_stride_2": ((2, 7, 4, 2), (3, 1), (2, 1), "VALID"),
+    "overlap_3x3_padded_top_left": ((1, 6, 6, 17), (3, 3), (1, 1), "SAME"),
+    "explicit_empty_windows": ((1, 5, 5, 3), (2, 2), (2, 2), [[0, 0], [3, 0], [0, 2], [0, 0]]),
+}
+
+
+@pytest.mark.parametrize("parallel", [False, True])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("name", sorted(POOL_ORACLE_CASES))
+def test_max_pool_kernels_match_reference_and_oracle(name, dtype, parallel, monkeypatch):
+    """The window-specialised kernels (clamped taps) against the reference bit for bit and,
+    where every window has an element, against the oracle loops."""
+    monkeypatch.setattr(cpu_conv, "PARALLEL_THRESHOLD", 0 if parallel else 1 << 60)
+    shape, ksize, strides, padding = POOL_ORACLE_CASES[name]
+    x = RNG.normal(size=shape).astype(dtype)
+    # a constant: MaxPool would take a float64 ndarray as float32 (its default T)
+    out = gf.nn.max_pool(gf.constant(x), [1, *ksize, 1], [1, *strides, 1], padding)
+    assert out.dtype == gf.as_dtype(dtype)
+    grad = RNG.normal(size=out.shape.as_list()).astype(dtype)
+    (dx,) = gf.gradients(out, [out.op.inputs[0]], grad_ys=grad)
+    _check_against_reference([out.op, dx.op], None, dtype, exact=True)
+    if isinstance(padding, str):
+        got_out, got_dx = evaluate([out, dx])
+        np.testing.assert_array_equal(got_out, conv_oracles.pool(x, ksize, strides, padding,
+                                                                 "max"))
+        tol = 1e-12 if dtype == np.float64 else 1e-6  # overlapping windows' sums
+        np.testing.assert_allclose(got_dx, conv_oracles.pool(x, ksize, strides, padding, "max",
+                                                             dout=grad), rtol=tol, atol=tol)
 
 
 def _pool_geometry(shape, ksize, strides, padding):

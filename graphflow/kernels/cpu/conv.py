@@ -9,10 +9,11 @@ col2im (images never overlap); the filter gradient sums colsᵀ @ dout over the 
 the batch-sized column matrix is never built. Grouped convolutions multiply one column
 block per group. GEMMs of concurrently running kernels (inter-op parallelism) take turns:
 BLAS already uses every core. Windows of at most DIRECT_MAX_TAPS taps (a first layer on one channel)
-skip the columns: the forward pass and the filter gradient are direct loops
-(conv_cols.direct). Pooling and its gradients are direct numba loops over NHWC, channels
-innermost; when the windows tile the image, MaxPoolGrad writes every element instead of
-zeroing first. Large outputs come from a per-node recycle.Outputs pool.
+skip the columns: the forward pass and the filter gradient are generated direct loops
+(conv_direct.py). Pooling and its gradients are direct numba loops over NHWC, channels
+innermost (max pooling's compiled per window size, so they vectorise); when the windows
+tile the image, MaxPoolGrad writes every element instead of zeroing first. Large outputs
+come from a per-node recycle.Outputs pool.
 Geometry and validation come from the reference module, so errors are identical.
 """
 import functools
@@ -24,6 +25,7 @@ import numpy as np
 from graphflow.kernels import reference
 from graphflow.kernels import registry
 from graphflow.kernels.cpu import conv_cols
+from graphflow.kernels.cpu import conv_direct
 from graphflow.kernels.cpu import recycle
 from graphflow.kernels.cpu import use_reference
 from graphflow.kernels.reference import conv as ref_conv
@@ -51,7 +53,7 @@ def _is_identity_window(geo):
 
 def _is_direct(geo, c, groups):
     """Whether the window has so few taps (KH*KW*C/groups) that a GEMM on its columns is
-    mostly im2col and memory traffic: then the direct loops of conv_cols run instead."""
+    mostly im2col and memory traffic: then the loops of conv_direct run instead."""
     return geo.kh * geo.kw * (c // groups) <= DIRECT_MAX_TAPS
 
 
@@ -138,8 +140,8 @@ def conv_forward(xn, f, geo, groups, outputs=recycle.FRESH):
         return out.reshape(n, geo.oh, geo.ow, oc)
     xn, packed, rows = np.ascontiguousarray(xn), _packed(geo), geo.oh * geo.ow
     if _is_direct(geo, c, groups):
-        return conv_cols.direct(packed, groups, xn, np.ascontiguousarray(f2), None,
-                                out.reshape(n, geo.oh, geo.ow, oc))
+        return conv_direct.forward(packed, groups, xn, np.ascontiguousarray(f2),
+                                   out.reshape(n, geo.oh, geo.ow, oc))
 
     def work(b0, b1, cols):
         conv_cols.im2col_images(xn, packed, b0, b1, cols)
@@ -178,7 +180,7 @@ def conv_backprop_filter(xn, f_shape, dout, geo, groups):
         return _columns_times_grad(cols, d2, geo, c, groups).reshape(f_shape)
     xn, packed, rows = np.ascontiguousarray(xn), _packed(geo), geo.oh * geo.ow
     if _is_direct(geo, c, groups):
-        return conv_cols.direct(packed, groups, xn, None, dout, None).reshape(f_shape)
+        return conv_direct.filter_grad(packed, groups, xn, dout).reshape(f_shape)
 
     def work(b0, b1, cols):
         conv_cols.im2col_images(xn, packed, b0, b1, cols)
@@ -238,83 +240,114 @@ def _window_bounds(geo, y, xo, h, w):
 
 
 @numba.njit(cache=True, nogil=True, inline="always")
-def _max_pool_row(x, geo, r, low, out):
+def _clamped(pos, tap, stride, pad, size):
+    """The input coordinate of window tap `tap` at output `pos`, clamped into [0, size).
+
+    A tap in the top (left) padding repeats row (column) 0 just before the real one, a tap
+    in the bottom (right) padding repeats the last one after it: neither changes the
+    window's maximum nor the coordinate of its first maximum, and no tap needs a branch."""
+    return min(max(pos * stride + tap - pad, 0), size - 1)
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _window_max(x, geo, kh, kw, b, y, xo, ch, best, at):
+    """(maximum, flat h*w index of its first occurrence) of window (y, xo) of x[b, ..., ch],
+    starting from (best, at); NaN never beats (nor is beaten by) the running maximum.
+    Callers pass compile-time kh, kw: the taps unroll and the channel loop around this
+    call vectorises."""
+    _, _, sh, sw, _, _, _, _, pt, pl = geo
+    h, w = x.shape[1], x.shape[2]
+    for i in range(kh):
+        yy = _clamped(y, i, sh, pt, h)
+        for j in range(kw):
+            xx = _clamped(xo, j, sw, pl, w)
+            v = x[b, yy, xx, ch]
+            if v > best:
+                best, at = v, yy * w + xx
+    return best, at
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _is_empty(geo, y, xo, h, w):
+    """Whether window (y, xo) lies wholly in the padding (explicit paddings allow it)."""
+    y0, y1, x0, x1 = _window_bounds(geo, y, xo, h, w)
+    return y0 >= y1 or x0 >= x1
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _max_pool_row(x, geo, kh, kw, r, low, out):
+    """Output row r (= b * OH + y): each window's maximum, `low` where all are NaN."""
     oh = geo[6]
     b, y = r // oh, r % oh
     h, w, c = x.shape[1], x.shape[2], x.shape[3]
     for xo in range(geo[7]):
-        y0, y1, x0, x1 = _window_bounds(geo, y, xo, h, w)
+        empty = _is_empty(geo, y, xo, h, w)
         for ch in range(c):
-            out[b, y, xo, ch] = low
-        for yy in range(y0, y1):
-            for xx in range(x0, x1):
-                for ch in range(c):
-                    v = x[b, yy, xx, ch]
-                    if v > out[b, y, xo, ch]:
-                        out[b, y, xo, ch] = v
-
-
-@numba.njit(cache=True, nogil=True)
-def _max_pool_serial(x, geo, low, out):
-    for r in range(x.shape[0] * geo[6]):
-        _max_pool_row(x, geo, r, low, out)
-
-
-@numba.njit(cache=True, nogil=True, parallel=True)
-def _max_pool_parallel(x, geo, low, out):
-    for r in numba.prange(x.shape[0] * geo[6]):
-        _max_pool_row(x, geo, r, low, out)
+            out[b, y, xo, ch] = low if empty else _window_max(
+                x, geo, kh, kw, b, y, xo, ch, low, 0)[0]
 
 
 @numba.njit(cache=True, nogil=True, inline="always")
-def _max_pool_grad_image(x, geo, b, grad, tiled, dx):
-    """Adds grad to the first maximum of each window of image b (strictly larger wins).
-    Channels are the innermost loop, so the window scan is contiguous and vectorises.
+def _max_pool_grad_image(x, geo, kh, kw, b, grad, tiled, dx):
+    """Adds grad to the first maximum of each window of image b (dx viewed [N, H*W, C]).
     tiled (the windows partition the image): dx[b] is not zeroed, each window writes all
-    of its elements, 0 + grad at the maximum (the reference's sum, -0.0 included)."""
+    of its elements, 0 + grad at the maximum (the reference's sum, -0.0 included);
+    clamped taps write their element's value again."""
     h, w, c = x.shape[1], x.shape[2], x.shape[3]
+    _, _, sh, sw, _, _, _, _, pt, pl = geo
     zero = dx.dtype.type(0)
-    best = np.empty(c, dtype=x.dtype)
-    at_y = np.empty(c, dtype=np.int64)
-    at_x = np.empty(c, dtype=np.int64)
     for y in range(geo[6]):
         for xo in range(geo[7]):
-            y0, y1, x0, x1 = _window_bounds(geo, y, xo, h, w)
-            if y0 >= y1 or x0 >= x1:
+            if _is_empty(geo, y, xo, h, w):
                 continue
-            for ch in range(c):
-                best[ch] = x[b, y0, x0, ch]
-                at_y[ch] = y0
-                at_x[ch] = x0
-            for yy in range(y0, y1):
-                for xx in range(x0, x1):
-                    for ch in range(c):
-                        v = x[b, yy, xx, ch]
-                        if v > best[ch]:
-                            best[ch] = v
-                            at_y[ch] = yy
-                            at_x[ch] = xx
+            y0, x0 = _clamped(y, 0, sh, pt, h), _clamped(xo, 0, sw, pl, w)
             if not tiled:
                 for ch in range(c):
-                    dx[b, at_y[ch], at_x[ch], ch] += grad[b, y, xo, ch]
+                    _, at = _window_max(x, geo, kh, kw, b, y, xo, ch, x[b, y0, x0, ch],
+                                        y0 * w + x0)
+                    dx[b, at, ch] += grad[b, y, xo, ch]
                 continue
-            for yy in range(y0, y1):
-                for xx in range(x0, x1):
-                    for ch in range(c):
-                        hit = at_y[ch] == yy and at_x[ch] == xx
-                        dx[b, yy, xx, ch] = zero + grad[b, y, xo, ch] if hit else zero
+            for ch in range(c):
+                _, at = _window_max(x, geo, kh, kw, b, y, xo, ch, x[b, y0, x0, ch],
+                                    y0 * w + x0)
+                g = zero + grad[b, y, xo, ch]
+                for i in range(kh):
+                    yy = _clamped(y, i, sh, pt, h)
+                    for j in range(kw):
+                        xx = _clamped(xo, j, sw, pl, w)
+                        dx[b, yy * w + xx, ch] = g if at == yy * w + xx else zero
 
 
-@numba.njit(cache=True, nogil=True)
-def _max_pool_grad_serial(x, geo, grad, tiled, dx):
-    for b in range(x.shape[0]):
-        _max_pool_grad_image(x, geo, b, grad, tiled, dx)
+@functools.cache
+def _max_pool_kernels(kh, kw):
+    """(pool, grad): MaxPool and MaxPoolGrad loops for kh x kw windows, each a pair
+    (serial, parallel over rows / images).
 
+    The window size is a closure constant, so LLVM unrolls the taps and vectorises the
+    channel loop with the running maximum (and its index) in registers; a generic loop
+    keeps them in memory and branches per element (about twice as slow on W7's pools).
+    Each numba function compiles, or loads from the cache, on its first call."""
 
-@numba.njit(cache=True, nogil=True, parallel=True)
-def _max_pool_grad_parallel(x, geo, grad, tiled, dx):
-    for b in numba.prange(x.shape[0]):
-        _max_pool_grad_image(x, geo, b, grad, tiled, dx)
+    def pool_serial(x, geo, low, out):
+        for r in range(x.shape[0] * geo[6]):
+            _max_pool_row(x, geo, kh, kw, r, low, out)
+
+    def pool_parallel(x, geo, low, out):
+        for r in numba.prange(x.shape[0] * geo[6]):
+            _max_pool_row(x, geo, kh, kw, r, low, out)
+
+    def grad_serial(x, geo, grad, tiled, dx):
+        for b in range(x.shape[0]):
+            _max_pool_grad_image(x, geo, kh, kw, b, grad, tiled, dx)
+
+    def grad_parallel(x, geo, grad, tiled, dx):
+        for b in numba.prange(x.shape[0]):
+            _max_pool_grad_image(x, geo, kh, kw, b, grad, tiled, dx)
+
+    serial = numba.njit(cache=True, nogil=True)
+    parallel = numba.njit(cache=True, nogil=True, parallel=True)
+    return ((serial(pool_serial), parallel(pool_parallel)),
+            (serial(grad_serial), parallel(grad_parallel)))
 
 
 def _tiles(geo, h, w):
@@ -352,17 +385,20 @@ def _max_pool(attrs, outputs, x):
     out = outputs.empty((xn.shape[0], geo.oh, geo.ow, xn.shape[3]), x.dtype)
     low = x.dtype.type(ref_conv.lowest(x.dtype))
     big = out.size * geo.kh * geo.kw >= PARALLEL_THRESHOLD
-    (_max_pool_parallel if big else _max_pool_serial)(xn, _packed(geo), low, out)
+    serial, parallel = _max_pool_kernels(geo.kh, geo.kw)[0]
+    (parallel if big else serial)(xn, _packed(geo), low, out)
     return (ref_conv.from_nhwc(out, attrs["data_format"]),)
 
 
 def _max_pool_grad(attrs, outputs, orig_input, orig_output, grad):
     xn, g, geo = ref_conv.max_pool_grad_args(attrs, orig_input, orig_output, grad, False)
-    tiled = _tiles(geo, xn.shape[1], xn.shape[2])
+    n, h, w, c = xn.shape
+    tiled = _tiles(geo, h, w)
     dx = (outputs.empty if tiled else outputs.zeros)(xn.shape, grad.dtype)
-    big = g.size * geo.kh * geo.kw >= PARALLEL_THRESHOLD and xn.shape[0] > 1
-    (_max_pool_grad_parallel if big else _max_pool_grad_serial)(
-        np.ascontiguousarray(xn), _packed(geo), np.ascontiguousarray(g), tiled, dx)
+    big = g.size * geo.kh * geo.kw >= PARALLEL_THRESHOLD and n > 1
+    serial, parallel = _max_pool_kernels(geo.kh, geo.kw)[1]
+    (parallel if big else serial)(np.ascontiguousarray(xn), _packed(geo),
+                                  np.ascontiguousarray(g), tiled, dx.reshape(n, h * w, c))
     return (ref_conv.from_nhwc(dx, attrs["data_format"]),)
 
 
