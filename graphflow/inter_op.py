@@ -1,7 +1,8 @@
 """Inter-op parallelism: independent heavy steps of a plan run at the same time.
 
 A plan's profiling run (its traced run, see kernels/cpu/plan_jit.py) times every step. Steps
-that took at least `HEAVY_SECONDS`, change no state and are independent of each other are then
+that took at least `HEAVY_SECONDS`, change no state, are not a single BLAS call (`ALL_CORES`)
+and are independent of each other are then
 grouped at the position of the group's last member: an earlier heavy step joins when no step
 before that position (the later members included) needs its outputs or waits for it, and no
 state-changing step lies between them (so every member reads the values it would read in
@@ -17,6 +18,9 @@ import os
 import threading
 
 HEAVY_SECONDS = 1e-3
+# Ops that are one BLAS call: BLAS already runs on every core, and two at once only fight
+# over them (each waits at its own barriers for threads the other one holds).
+ALL_CORES = frozenset({"MatMul", "BatchMatMul", "BatchMatMulV2", "BatchMatMulV3"})
 
 _POOLS = {}
 _LOCK = threading.Lock()
@@ -118,7 +122,7 @@ def parallelise(plan, durations, size):
 
 def _movable(step):
     op = step.op
-    return (not op._op_def.stateful and step.members is None and
+    return (not op._op_def.stateful and step.members is None and op.type not in ALL_CORES and
             not any(t.dtype.is_ref_dtype for t in op._inputs))
 
 

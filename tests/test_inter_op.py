@@ -109,6 +109,25 @@ def test_pool_size_caps_group_size():
     np.testing.assert_array_equal(results[-1], np.arange(3.0) * 6 + 3)
 
 
+@needs_thread_safe_numba
+def test_matmuls_are_never_grouped():
+    """BLAS already uses every core: two GEMMs at once would only fight over them."""
+    rng = np.random.RandomState(0)
+    a, b = rng.normal(size=(2, 40, 40))
+    x = tf.placeholder(tf.float64, [40, 40])
+    y = tf.matmul(x, a) + tf.matmul(x, b)
+    z = apply_op(OP, x=x, name="slow_a") + apply_op(OP, x=x * 2.0, name="slow_b")
+    with tf.Session(config=tf.ConfigProto(inter_op_parallelism_threads=2)) as sess:
+        np.testing.assert_allclose(sess.run(y, {x: np.eye(40)}), a + b)
+        sess.run(z, {x: np.eye(40)})
+        plan_y, plan_z = sess._plans.values()
+        heavy = {s: 1.0 for p in (plan_y, plan_z) for s in p.steps
+                 if s.op.type in ("MatMul", OP)}  # as a profiling run would time them
+        assert inter_op.parallelise(plan_y, heavy, 2) == 0
+        assert inter_op.parallelise(plan_z, heavy, 2) == 1
+        np.testing.assert_allclose(sess.run(y, {x: np.eye(40)}), a + b)
+
+
 def test_no_step_moves_across_a_state_change():
     v = tf.Variable(np.zeros(3))
     x = tf.placeholder(tf.float64, [3])
