@@ -16,6 +16,7 @@ from graphflow import plan as plan_lib
 from graphflow import executor
 from graphflow import runtime_state
 from graphflow.config import ConfigProto
+from graphflow.kernels.cpu import recycle
 
 
 class _DefaultSessionStack(threading.local):
@@ -67,6 +68,7 @@ class BaseSession:
         self._signatures = {}  # (fetch key, feed keys) -> _RunSignature: repeated runs
         self._default_ctx = None
         _apply_thread_config(self._config)
+        recycle.tune_malloc()
 
     @property
     def graph(self):
