@@ -423,6 +423,9 @@ def depthwise_conv2d(input, filter, strides, padding, rate=None, name=None,  # n
 def _pool(op_type, value, ksize, strides, padding, data_format, name, input):
     value = _pick(input, "input", value, "value")
     with graph_lib.name_scope(name, op_type, [value]) as scope:
+        # Converted first, as TF does: a float64 array makes a float64 pool (the op's
+        # default type, float32, is only for values without a dtype of their own).
+        value = constant_op.convert_to_tensor(value, name="input")
         data_format = data_format or "NHWC"
         channel = _channel_index(data_format)
         ksize = get_sequence(ksize, 2, channel, "ksize")

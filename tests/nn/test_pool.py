@@ -146,3 +146,15 @@ def test_max_pool_grad_kernel_is_bit_exact_with_ties_and_nan(name, parallel, mon
     inputs = evaluate(list(dx.op.inputs))
     np.testing.assert_array_equal(evaluate(dx),
                                   reference.evaluate("MaxPoolGrad", dx.op._attrs, *inputs)[0])
+
+
+@pytest.mark.parametrize("kind", ["max", "avg"])
+def test_pool_of_a_numpy_array_keeps_its_dtype(kind):
+    """As in TF: the array is converted first, so float64 data makes a float64 pool (the
+    op's default type, float32, would silently round it)."""
+    x = (np.arange(16, dtype=np.float64) + 1e-9).reshape(1, 4, 4, 1)
+    pool = tf.nn.max_pool if kind == "max" else tf.nn.avg_pool
+    out = pool(x, [1, 2, 2, 1], [1, 2, 2, 1], "VALID")
+    assert out.dtype == tf.float64
+    np.testing.assert_array_equal(evaluate(out),
+                                  conv_oracles.pool(x, (2, 2), (2, 2), "VALID", kind))
