@@ -208,10 +208,13 @@ def _needed_ops(fetches, targets, fed):
     (through data and control inputs, up to fed tensors) is stateless or only reads a
     variable. Such an op's work could not be observed; the common case is the gradient with
     respect to a fed placeholder, which an optimizer's gated gradients (`tuple`) ask for only
-    by a control edge, e.g. a third of an MLP's backward matmuls.
+    by a control edge, e.g. a third of an MLP's backward matmuls. What a target asks for by
+    name - `sess.run(tf.group(y))`, the control inputs of a target and of the groups
+    (NoOps) among them - always runs: that is how people time a computation.
     """
     needed = set()
     effects = {}
+    asked = set(targets)  # ops whose control inputs all run
     stack = [t.op for t in fetches if t not in fed] + list(targets)
     while stack:
         op = stack.pop()
@@ -223,8 +226,15 @@ def _needed_ops(fetches, targets, fed):
         for t in op._inputs:
             if t not in fed and t.op not in needed:
                 stack.append(t.op)
-        stack.extend(c for c in op._control_inputs
-                     if c not in needed and _may_have_effect(c, fed, effects))
+        for c in op._control_inputs:
+            if c in needed:
+                continue
+            if op in asked:
+                if c.type == "NoOp":
+                    asked.add(c)
+                stack.append(c)
+            elif _may_have_effect(c, fed, effects):
+                stack.append(c)
     return needed
 
 

@@ -111,3 +111,16 @@ def test_random_op_under_a_control_input_still_advances():
     with tf.Session() as sess:
         _, names = _ran(sess, out)
         assert r.op.name in names
+
+
+def test_a_targeted_group_runs_its_pure_members():
+    """`sess.run(tf.group(y))` is how people time y without fetching it: it runs y, also
+    through nested groups."""
+    x = tf.placeholder(tf.float32, [4])
+    pure = tf.reduce_sum(x * 3.0)
+    other = tf.reduce_max(x * 2.0)
+    target = tf.group(tf.group(pure), other)
+    with tf.Session() as sess:
+        value, names = _ran(sess, target, {x: np.ones(4, np.float32)})
+        assert value is None
+        assert pure.op.name in names and other.op.name in names
