@@ -166,7 +166,7 @@ def w6(lib):
         def call():
             state[0] = step(state[0], xs, ys)
             jax.tree_util.tree_leaves(state[0])[0].block_until_ready()
-        return _repeated(call, 20)
+        return _repeated(call, workloads.MLP_STEPS)
     pytensor, pt = _pt()
     x, y = pt.matrix("x", dtype="float32"), pt.vector("y", dtype="int64")
     shared = [(pytensor.shared(w), pytensor.shared(b)) for w, b in _mlp_params()]
@@ -180,7 +180,7 @@ def w6(lib):
     params = [p for pair in shared for p in pair]
     grads = pytensor.grad(loss, params)
     fn = _function([x, y], [], updates=[(p, p - lr * g) for p, g in zip(params, grads)])
-    return _repeated(lambda: fn(xs, ys), 20)
+    return _repeated(lambda: fn(xs, ys), workloads.MLP_STEPS)
 
 
 W8_SCRIPT = {

@@ -38,6 +38,10 @@ WARM_UP_CALLS = 8
 # repetition (other libraries' spinning thread pools settle), and the first call after a
 # pause pays for waking the threads; several calls per repetition measure steady state.
 BIG_CALLS = 5
+# Training steps per timed repetition: throughput (steps/s) as in the issue's table, the
+# first steps after the pause (threads waking, caches cold) amortised as in a training loop.
+MLP_STEPS = 50
+CNN_STEPS = 5
 
 
 def _session_case(lib, build, feeds_fn, calls):
@@ -192,7 +196,7 @@ def w6(lib_name):
         loss = tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(
             labels=y, logits=h))
         return tf.train.GradientDescentOptimizer(0.1).minimize(loss), (x, y)
-    return _session_case(lib, build, lambda p: {p[0]: xs, p[1]: ys}, 20)
+    return _session_case(lib, build, lambda p: {p[0]: xs, p[1]: ys}, MLP_STEPS)
 
 
 # ---------------------------------------------------------------- W7: LeNet-like CNN step
@@ -221,7 +225,7 @@ def w7(lib_name):
         loss = tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(
             labels=y, logits=logits))
         return tf.train.AdamOptimizer(1e-3).minimize(loss), (x, y)
-    return _session_case(lib, build, lambda p: {p[0]: xs, p[1]: ys}, 3)
+    return _session_case(lib, build, lambda p: {p[0]: xs, p[1]: ys}, CNN_STEPS)
 
 
 # ---------------------------------------------------------------- W8: fresh process
