@@ -52,20 +52,8 @@ def test_fetched_gradient_of_a_fed_input_is_computed():
     np.testing.assert_allclose(got_w, xs.T @ np.ones((2, 2)))
 
 
-def test_effectful_control_inputs_still_run():
-    v = tf.Variable(0.0)
-    bump = tf.assign_add(v, 1.0)
-    with tf.control_dependencies([bump]):
-        out = tf.identity(tf.constant(5.0))
-    with tf.Session() as sess:
-        sess.run(v.initializer)
-        for _ in range(3):
-            assert sess.run(out) == 5.0
-        assert sess.run(v) == 3.0
-
-
 def test_effect_above_a_pure_control_input_keeps_it():
-    """A pure op whose input comes from a state change (the value of an assign) still
+    """(A state change as a control input itself runs: tests/test_graph.py.) A pure op whose input comes from a state change (the value of an assign) still
     runs when only a control edge asks for it: the assign must happen."""
     v = tf.Variable(0.0)
     doubled = tf.assign_add(v, 1.0) * 2.0  # Mul: pure, above it an AssignAdd
