@@ -453,3 +453,17 @@ def test_adam_and_assignments_are_bit_identical(monkeypatch):
     history, compiled = _both_ways(monkeypatch, run)
     assert compiled == 3  # the training step and both assignments ran compiled
     assert history[-1] == 16 - 8 * 0.25
+
+
+def test_scalar_fetches_are_exact_numpy_scalars(monkeypatch):
+    """Scalars leave the compiled function as Python numbers; the wrapper rebuilds the
+    numpy scalar of the fetched dtype, bit for bit (-0.0, NaN, denormals)."""
+    x = tf.placeholder(tf.float32, [3])
+    d = tf.placeholder(tf.float64, [2])
+    fetches = [tf.reduce_min(x), tf.reduce_max(x), tf.reduce_sum(x * 0.0 - 0.0),
+               tf.reduce_prod(x), tf.reduce_sum(d)]
+    for values in ([-0.0, 1e-45, 3.0], [np.nan, 2.5, -1.0], [1e38, 1e-40, -7.0]):
+        feeds = {x: np.array(values, np.float32), d: np.array([1e-310, 2 ** 60], np.float64)}
+        got = _check(fetches, feeds, monkeypatch)
+        for value, fetch in zip(got, fetches):
+            assert type(value) is fetch.dtype.as_numpy_dtype  # np.float32, np.float64

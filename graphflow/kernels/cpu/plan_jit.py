@@ -309,7 +309,12 @@ class _Specialised:
         for slot, alias in zip(plan.fetch_slots, plan.fetch_may_alias):
             if slot in self.returned:
                 k = self.returned[slot]
-                out.append(f"r[{k}][()]" if self.arg_value(slot).ndim == 0 else f"r[{k}]")
+                value = self.arg_value(slot)
+                if value.ndim == 0:  # returned as a Python number (plan_jit_codegen.source)
+                    namespace[f"_t{slot}"] = value.dtype.type
+                    out.append(f"_t{slot}(r[{k}])")
+                else:
+                    out.append(f"r[{k}]")
             elif slot in self.variables:
                 out.append(f"_to_user(_v{slot}, True)")
             elif slot in plan.feed_slots:
