@@ -80,8 +80,8 @@ from graphflow.ops import io_ops as _io_ops  # noqa: F401 - op definitions (Save
 from graphflow.ops import summary_ops as _summary_ops  # noqa: F401 - op definitions
 
 _lazy.exports(globals(), {
-    "RunMetadata": "graphflow.proto.step_stats_pb2:RunMetadata",
-    "RunOptions": "graphflow.proto.step_stats_pb2:RunOptions",
+    "RunMetadata": "graphflow.config:RunMetadata",  # itself lazy there
+    "RunOptions": "graphflow.config:RunOptions",
     "import_graph_def": "graphflow.io.importer:import_graph_def",
     "make_ndarray": "graphflow.io.protos:make_ndarray",
     "make_tensor_proto": "graphflow.io.protos:make_tensor_proto",

@@ -203,7 +203,7 @@ class BaseSession:
             tensor = _feed_tensor(self._graph, key)
             items.append((tensor, self._feed_converter(tensor)(value)))
         if len(items) > 1:
-            items.sort(key=lambda kv: (kv[0].op._id, kv[0].value_index))
+            items = [items[i] for i in _feed_order([t for t, _ in items])]
         return tuple(k for k, _ in items), [v for _, v in items]
 
     def _feed_converter(self, tensor):
@@ -217,8 +217,7 @@ class BaseSession:
         resolved once."""
         mapper = _FetchMapper(self._graph, fetches)
         feed_tensors = [_feed_tensor(self._graph, f) for f in (feed_list or [])]
-        order = sorted(range(len(feed_tensors)),
-                       key=lambda i: (feed_tensors[i].op._id, feed_tensors[i].value_index))
+        order = _feed_order(feed_tensors)
         sorted_tensors = [feed_tensors[i] for i in order]
 
         def call(*feed_values, **kwargs):
@@ -269,8 +268,7 @@ class _RunSignature:
         self.session = session
         tensors = [_feed_tensor(session._graph, k) for k in (feed_dict or ())]
         self.converters = [session._feed_converter(t) for t in tensors]
-        order = sorted(range(len(tensors)),
-                       key=lambda i: (tensors[i].op._id, tensors[i].value_index))
+        order = _feed_order(tensors)
         self.order = None if order == list(range(len(order))) else order
         self.plan = session._plans[(mapper.key, tuple(tensors[i] for i in order))]
         self.build = mapper.build_function()
@@ -366,6 +364,11 @@ def _apply_thread_config(config):
     if n and n > 0:
         import numba
         numba.set_num_threads(min(n, numba.config.NUMBA_NUM_THREADS))
+
+
+def _feed_order(tensors):
+    """Indices of fed `tensors` in graph order: the order a plan's feed slots are keyed by."""
+    return sorted(range(len(tensors)), key=lambda i: (tensors[i].op._id, tensors[i].value_index))
 
 
 def _feed_tensor(graph, key):

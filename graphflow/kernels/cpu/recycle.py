@@ -21,6 +21,7 @@ next step. `GRAPHFLOW_TUNE_MALLOC=0` leaves malloc alone; other C libraries are 
 """
 
 import ctypes
+import functools
 import os
 import sys
 import threading
@@ -37,7 +38,6 @@ _SCRATCH = threading.local()
 MMAP_THRESHOLD = 32 << 20  # glibc's largest adaptive value (DEFAULT_MMAP_THRESHOLD_MAX)
 TRIM_THRESHOLD = 2 * MMAP_THRESHOLD  # the trim threshold glibc pairs with it
 _M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3  # mallopt parameters (malloc.h)
-_TUNED = []
 
 
 class Outputs:
@@ -91,15 +91,10 @@ def scratch(size, dtype):
     return buffer[:size]
 
 
+@functools.cache
 def tune_malloc():
     """Sets glibc's mmap and trim thresholds once per process (see the module docstring).
     Returns whether malloc is tuned (False: not glibc, or GRAPHFLOW_TUNE_MALLOC=0)."""
-    if not _TUNED:
-        _TUNED.append(_set_thresholds())
-    return _TUNED[0]
-
-
-def _set_thresholds():
     if os.environ.get("GRAPHFLOW_TUNE_MALLOC", "1") == "0" or not sys.platform.startswith("linux"):
         return False
     try:
